@@ -1,0 +1,54 @@
+"""Settings from the environment or `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    data_dir: Path = Field(default=Path("var"), validation_alias="DOST_DATA_DIR")
+    public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
+
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: str | None = Field(
+        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    telegram_api_base: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE")
+
+    twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_api_base: str | None = Field(default=None, validation_alias="TWILIO_API_BASE")
+    twilio_voice_number: str | None = Field(default=None, validation_alias="TWILIO_VOICE_NUMBER")
+    twilio_sms_number: str | None = Field(default=None, validation_alias="TWILIO_SMS_NUMBER")
+    twilio_whatsapp_number: str | None = Field(
+        default=None, validation_alias="TWILIO_WHATSAPP_NUMBER"
+    )
+
+    nlu_backend: str = Field(default="builtin", validation_alias="NLU_BACKEND")
+    rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")
+
+    # How long a conversation's state and transcript live without activity.
+    conversation_ttl_seconds: int = Field(
+        default=7 * 24 * 3600, validation_alias="DOST_CONVERSATION_TTL"
+    )
+    log_level: str = Field(default="INFO", validation_alias="DOST_LOG_LEVEL")
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,74 @@
+"""The `dost` command. Subcommands import their heavy modules lazily so `dost --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dost.commands.serve import run
+
+    return run(host=args.host, port=args.port, workers=args.workers)
+
+
+def _knowledge_import(args: argparse.Namespace) -> int:
+    from dost.commands.knowledge import import_files
+
+    return import_files(args.files, out_dir=args.out)
+
+
+def _knowledge_check(args: argparse.Namespace) -> int:
+    from dost.commands.knowledge import check
+
+    return check()
+
+
+def _knowledge_show(args: argparse.Namespace) -> int:
+    from dost.commands.knowledge import show
+
+    return show(args.id, as_json=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the whole service (web, webhooks, API)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=_serve)
+
+    knowledge = sub.add_parser("knowledge", help="import, check and show service passports")
+    ksub = knowledge.add_subparsers(dest="knowledge_command", metavar="ACTION", required=True)
+    kimport = ksub.add_parser("import", help="import passport files into the knowledge base")
+    kimport.add_argument("files", nargs="+", metavar="FILE")
+    kimport.add_argument(
+        "--out", default=None, help="directory for the YAML (default: the package's knowledge base)"
+    )
+    kimport.set_defaults(func=_knowledge_import)
+    kcheck = ksub.add_parser("check", help="validate the knowledge base; non-zero on problems")
+    kcheck.set_defaults(func=_knowledge_check)
+    kshow = ksub.add_parser("show", help="show one passport")
+    kshow.add_argument("id")
+    kshow.add_argument("--json", action="store_true")
+    kshow.set_defaults(func=_knowledge_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

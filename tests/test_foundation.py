@@ -1,0 +1,69 @@
+"""The project's ground: lazy CLI, embedded Redis with persistence, health endpoint, log masking."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import redis
+from fastapi.testclient import TestClient
+
+from bot.config import Settings
+from bot.privacy import mask_pii
+from bot.redis_conn import EmbeddedRedis
+from dost.app import create_app
+
+HEAVY = ("sklearn", "aiogram", "fastapi", "uvicorn", "redis", "twilio", "pydantic", "docx")
+
+
+def test_cli_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, json; from dost.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "serve" in out.stdout
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_embedded_redis_persists_across_restarts(tmp_path) -> None:
+    server = EmbeddedRedis(tmp_path / "redis")
+    url = server.start()
+    client = redis.Redis.from_url(url)
+    client.set("k", "v")
+    client.close()
+    server.stop()
+    assert (tmp_path / "redis" / "appendonly.aof").exists()
+
+    again = EmbeddedRedis(tmp_path / "redis")
+    client = redis.Redis.from_url(again.start())
+    try:
+        assert client.get("k") == b"v"
+    finally:
+        client.close()
+        again.stop()
+
+
+def test_healthz_reports_redis(redis_url: str, tmp_path) -> None:
+    settings = Settings(REDIS_URL=redis_url, DOST_DATA_DIR=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "redis": "ok"}
+
+
+def test_healthz_degrades_when_redis_is_gone(tmp_path) -> None:
+    settings = Settings(REDIS_URL="redis://127.0.0.1:1/0", DOST_DATA_DIR=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+def test_personal_data_is_masked() -> None:
+    masked = mask_pii("FIN 5ZX7K2P, nömrə +994 50 123 45 67 və 055-765-43-21")
+    assert "5ZX7K2P" not in masked
+    assert "123 45" not in masked and "765" not in masked
+    assert masked.endswith("***21")
+    assert mask_pii("Salam, 2026-cı il") == "Salam, 2026-cı il"
