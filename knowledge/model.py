@@ -1,0 +1,108 @@
+"""The passport model: every field of every layout, each with a state and its origin."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FieldState(StrEnum):
+    KNOWN = "known"
+    UNKNOWN = "unknown"  # the source lost the selection (e.g. every checkbox option listed)
+    NOT_PUBLISHED = "not_published"  # the source shows the field empty
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"  # one free-text value
+    LIST = "list"  # several free-text items (numbering stripped)
+    CHOICE = "choice"  # options of a form; `single` when only one may be ticked
+    NUMBER = "number"  # a number whose unit lives in another field
+    STEPS = "steps"  # ordered instructions; numbering as published, order as published
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: str | None = None  # as published (it may repeat or skip); None for a heading
+    text: str
+
+
+class PassportField(BaseModel):
+    number: str  # as in the source layout
+    key: str  # canonical name the engine uses (documents, fee, ...)
+    title: str
+    kind: FieldKind
+    state: FieldState
+    value: str | int | list[str] | list[Step] | None = None
+    options: list[str] = Field(default_factory=list)  # canonical option ids of CHOICE values
+    unit: str | None = None  # for NUMBER fields: only when the unit field is known
+    source: str  # "file:line" of the value, or a curated item's URL
+    note: str | None = None  # why a field is unknown, in English, for maintainers
+
+    @property
+    def is_known(self) -> bool:
+        return self.state is FieldState.KNOWN
+
+
+class CuratedItem(BaseModel):
+    """A fact added by hand next to the imported ones, always with where it came from."""
+
+    text: str
+    source: str
+
+
+class EligibilityRule(BaseModel):
+    """One yes/no question of the eligibility check and what a "yes" means.
+
+    `qualifies` rules sharing a `group` are alternatives: one "yes" in the group is enough,
+    and every group needs one. A "yes" to a `disqualifies` rule ends the check negatively;
+    a "yes" to a `priority` rule is reported as a priority, never as a condition.
+    """
+
+    id: str
+    question: str  # Azerbaijani, polite (siz), answerable with bəli / xeyr
+    effect: Literal["qualifies", "disqualifies", "priority"]
+    group: str | None = None
+    explanation: str  # Azerbaijani: the rule in words, shown with the verdict
+    source: str
+
+
+class Curated(BaseModel):
+    """Hand-curated additions. The importer never overwrites this section."""
+
+    aliases: list[CuratedItem] = Field(default_factory=list)
+    short_name: CuratedItem | None = None
+    eligibility: list[EligibilityRule] = Field(default_factory=list)
+    eligibility_note: CuratedItem | None = None
+    source_url: str | None = None
+
+
+class SourceInfo(BaseModel):
+    file: str
+    layout: str
+    url: str | None = None
+
+
+class Passport(BaseModel):
+    id: str
+    name: str
+    source: SourceInfo
+    fields: dict[str, PassportField]
+    curated: Curated = Field(default_factory=Curated)
+
+    def field(self, key: str) -> PassportField | None:
+        """The field with canonical `key`, whatever its number in this layout."""
+        for f in self.fields.values():
+            if f.key == key:
+                return f
+        return None
+
+    @property
+    def aliases(self) -> list[str]:
+        return [a.text for a in self.curated.aliases]
+
+    @property
+    def display_name(self) -> str:
+        return self.curated.short_name.text if self.curated.short_name else self.name
