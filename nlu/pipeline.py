@@ -1,0 +1,114 @@
+"""The NLU as one call: text → intent, ranking, entities and service, in Rasa's /model/parse shape.
+
+The intent model is trained on first use and cached under DOST_DATA_DIR/cache, keyed by a hash
+of everything it is trained from, so a changed example or passport retrains it and nothing else
+does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from nlu.entities import extract_entities
+from nlu.intents import CONFIDENCE_THRESHOLD, IntentClassifier, build_training_set
+from nlu.services import ServiceMatcher
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MODEL_VERSION = "1"  # bump when the features or the model change
+
+
+class NLU:
+    def __init__(
+        self,
+        classifier: IntentClassifier,
+        services: ServiceMatcher,
+        centers: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.services = services
+        self.centers = centers
+        self.threshold = CONFIDENCE_THRESHOLD
+
+    def parse(self, text: str, now: datetime | None = None) -> dict[str, Any]:
+        service = self.services.identify(text)
+        ranking = self._rank_intents(text, service.id if service else None)
+        name, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
+        return {
+            "text": text,
+            "intent": {"name": name, "confidence": round(confidence, 4)},
+            "intent_ranking": [{"name": n, "confidence": round(c, 4)} for n, c in ranking],
+            "entities": [
+                e.to_dict() for e in extract_entities(text, now=now, centers=self.centers)
+            ],
+            "service": (
+                {"id": service.id, "name": service.name, "confidence": service.confidence}
+                if service
+                else None
+            ),
+        }
+
+
+    def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
+        """Intents of the text, or of the text less the service's name when that is clearer:
+        a long official name dilutes the few words that say what is asked."""
+        ranking = self.classifier.predict(text)[:10]
+        if service_id is None:
+            return ranking
+        rest = self.services.without_mention(text, service_id)
+        if not rest or rest == text:
+            return ranking
+        alternative = self.classifier.predict(rest)[:10]
+        return alternative if alternative[0][1] > ranking[0][1] else ranking
+
+
+def passport_names(passports: Mapping[str, Any]) -> dict[str, list[str]]:
+    return {pid: [p.name, p.display_name, *p.aliases] for pid, p in sorted(passports.items())}
+
+
+def training_fingerprint(names: Mapping[str, Sequence[str]]) -> str:
+    digest = hashlib.sha256(MODEL_VERSION.encode())
+    for path in sorted(DATA_DIR.glob("*.yml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(names, ensure_ascii=False, sort_keys=True).encode())
+    import sklearn
+
+    digest.update(sklearn.__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def load_classifier(names: Mapping[str, Sequence[str]], cache_dir: Path | None) -> IntentClassifier:
+    """The cached model for this training data, trained (and cached) when missing."""
+    path = cache_dir / f"intents-{training_fingerprint(names)}.pkl" if cache_dir else None
+    if path is not None and path.exists():
+        try:
+            return IntentClassifier.load(path)
+        except Exception:  # a damaged or foreign cache file: retrain rather than fail
+            path.unlink(missing_ok=True)
+    classifier = IntentClassifier()
+    classifier.fit(build_training_set(names))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        classifier.save(Path(tmp))
+        os.replace(tmp, path)  # atomic: parallel workers never read half a model
+    return classifier
+
+
+def build_nlu(cache_dir: Path | None = None) -> NLU:
+    """The NLU over the packaged knowledge base."""
+    from knowledge.centers import default_centers
+    from knowledge.store import default_passports
+    from nlu.services import matcher_from_passports
+
+    passports = default_passports()
+    classifier = load_classifier(passport_names(passports), cache_dir)
+    return NLU(classifier, matcher_from_passports(passports), default_centers().aliases())
