@@ -31,6 +31,30 @@ def _knowledge_show(args: argparse.Namespace) -> int:
     return show(args.id, as_json=args.json)
 
 
+def _nlu_parse(args: argparse.Namespace) -> int:
+    from dost.commands.nlu import parse_stdin
+
+    return parse_stdin()
+
+
+def _nlu_eval(args: argparse.Namespace) -> int:
+    from dost.commands.nlu import evaluate
+
+    return evaluate(args.file)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from dost.commands.chat import run
+
+    return run(as_json=args.json)
+
+
+def _test_stories(args: argparse.Namespace) -> int:
+    from dost.commands.stories import run
+
+    return run(args.files)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -57,6 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
     kshow.add_argument("id")
     kshow.add_argument("--json", action="store_true")
     kshow.set_defaults(func=_knowledge_show)
+
+    chat = sub.add_parser("chat", help="talk to the assistant in the terminal (or from stdin)")
+    chat.add_argument("--json", action="store_true", help="one JSON object per turn")
+    chat.set_defaults(func=_chat)
+
+    test = sub.add_parser("test", help="run conversation stories")
+    tsub = test.add_subparsers(dest="test_command", metavar="ACTION", required=True)
+    tstories = tsub.add_parser("stories", help="run YAML stories against the engine")
+    tstories.add_argument("files", nargs="+", metavar="FILE")
+    tstories.set_defaults(func=_test_stories)
+
+    nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
+    nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)
+    nparse = nsub.add_parser("parse", help="one utterance per stdin line -> one JSON line")
+    nparse.set_defaults(func=_nlu_parse)
+    neval = nsub.add_parser("eval", help="accuracy on a TSV (text, intent, service) vs a baseline")
+    neval.add_argument("file", metavar="FILE.tsv")
+    neval.set_defaults(func=_nlu_eval)
     return parser
 
 

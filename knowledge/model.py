@@ -74,6 +74,7 @@ class Curated(BaseModel):
 
     aliases: list[CuratedItem] = Field(default_factory=list)
     short_name: CuratedItem | None = None
+    group: CuratedItem | None = None  # main-menu group (a classification id) with its source
     eligibility: list[EligibilityRule] = Field(default_factory=list)
     eligibility_note: CuratedItem | None = None
     source_url: str | None = None

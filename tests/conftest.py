@@ -88,3 +88,29 @@ def shared_dir() -> Path:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One trained NLU model for the whole run."""
+    return tmp_path_factory.mktemp("nlu-cache")
+
+
+@pytest.fixture(scope="session")
+def nlu(nlu_cache: Path):
+    from nlu.pipeline import build_nlu
+
+    return build_nlu(nlu_cache)
+
+
+@pytest.fixture
+async def engine(redis_url: str, nlu):
+    """The real engine over the packaged knowledge base, on the test redis-server."""
+    from bot.engine import Engine
+    from bot.redis_conn import connect
+    from knowledge.centers import default_centers
+    from knowledge.store import default_passports
+
+    client = connect(redis_url)
+    yield Engine(client, nlu, default_passports(), default_centers(), ttl_seconds=600)
+    await client.aclose()

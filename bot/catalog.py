@@ -1,0 +1,55 @@
+"""The text catalog: every user-facing string, looked up by dotted key and formatted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CATALOG_FILE = Path(__file__).resolve().parent / "catalog.yaml"
+
+
+@cache
+def _catalog() -> dict[str, Any]:
+    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+
+
+def t(key: str, **values: object) -> str:
+    """The catalog text at `key` ("answer.fee_free"), with its placeholders filled."""
+    node: Any = _catalog()
+    for part in key.split("."):
+        node = node[part]
+    if not isinstance(node, str):
+        raise KeyError(f"{key} is a group of texts, not a text")
+    return node.format(**values) if values else node
+
+
+def has(key: str) -> bool:
+    try:
+        t(key)
+    except KeyError:
+        return False
+    return True
+
+
+def bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def numbered(items: Iterable[str]) -> str:
+    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))
+
+
+def inline(items: Iterable[str]) -> str:
+    return "; ".join(items)
+
+
+def format_date(day: dt.date) -> str:
+    """ "23 noyabr 2026, bazar ertəsi" — babel's az locale, never hand-written month names."""
+    from babel.dates import format_date as babel_format
+
+    return f"{babel_format(day, 'd MMMM y', locale='az')}, {babel_format(day, 'EEEE', locale='az')}"

@@ -1,0 +1,419 @@
+"""One turn of the conversation: (state, inbound) → (new state, replies). No I/O here except
+the hand-off point; the engine around it loads and saves state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.answers import compose, source_footer
+from bot.catalog import t
+from bot.eligibility import EligibilityDialogue
+from bot.flows.compiler import main_menu, topic_for_intent, topics
+from bot.flows.model import ServiceFlow
+from bot.handoff import HandoffPoint, center_hours_values
+from bot.messages import MAX_TEXT_CHARS, Choice, Inbound, Outbound
+from bot.state import ConversationState
+from knowledge.centers import Centers
+from knowledge.model import Passport
+from nlu.normalize import fold
+
+# Yes/no words people type, folded (fold: no diacritics, no doubles).
+_YES = {"he", "hə", "beli", "bəli", "heri", "hee", "yes", "da", "olar", "razıyam", "raziyam", "ok"}
+_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil"}
+_ELLIPTIC = re.compile(r"^(bes|ya|a)\b")  # on folded text: "bəs …", "ya …"
+# Words that carry no topic: what is left of "bəs ÜDSY üçün?" once the service is removed.
+_FILLER = {
+    "bes",
+    "ya",
+    "a",
+    "ucun",
+    "ile",
+    "barede",
+    "haqqinda",
+    "olsun",
+    "de",
+    "da",
+    "ve",
+    "bu",
+    "o",
+    "sey",
+}
+TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
+BOOKING_INTENTS = {"cancel_booking", "reschedule_booking", "my_booking"}
+
+
+@dataclass
+class Turn:
+    """What one turn produced, and what the NLU made of the message."""
+
+    replies: list[Outbound] = field(default_factory=list)
+    intent: str | None = None
+    service: str | None = None
+
+    def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
+        fields = {"intent": self.intent, "service": self.service, **meta}
+        out = Outbound(text=text, choices=choices or [], **fields)
+        self.replies.append(out)
+        return out
+
+
+class Dialogue:
+    def __init__(
+        self,
+        nlu: Any,
+        passports: Mapping[str, Passport],
+        centers: Centers,
+        flows: Mapping[str, ServiceFlow],
+        handoff: HandoffPoint,
+        *,
+        show_sources: bool = True,
+    ) -> None:
+        self.nlu = nlu
+        self.passports = passports
+        self.centers = centers
+        self.flows = flows
+        self.menu = main_menu(flows)
+        self.handoff = handoff
+        self.show_sources = show_sources
+        self.eligibility = EligibilityDialogue(passports)
+
+    # --- entry -------------------------------------------------------------------------------
+
+    async def turn(
+        self, state: ConversationState, inbound: Inbound, now: datetime | None = None
+    ) -> Turn:
+        turn = Turn()
+        state.turns += 1
+        if inbound.choice is not None:
+            await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
+        else:
+            await self._on_text(state, inbound.text or "", inbound.conversation_id, turn, now)
+        offered = [c for out in turn.replies for c in out.choices]
+        state.choices = {c.id: c.title for c in offered}
+        return turn
+
+    # --- choices -----------------------------------------------------------------------------
+
+    async def _on_choice(
+        self, state: ConversationState, choice: str, conversation_id: str, turn: Turn
+    ) -> None:
+        if choice not in state.choices:
+            last = [Choice(id=i, title=title) for i, title in state.choices.items()]
+            turn.say(t("stale_choice"), last or self._main_choices())
+            return
+        kind, _, arg = choice.partition(":")
+        turn.service = state.service
+        match kind:
+            case "main":
+                state.topic = state.pending_topic = None
+                turn.say(t("menu.main"), self._main_choices())
+            case "g":
+                self._group_menu(state, arg, turn)
+            case "s":
+                self._enter_service(state, arg, turn)
+            case "t":
+                await self._topic(state, arg, conversation_id, turn)
+            case "i":
+                turn.intent = arg
+                await self._intent(state, arg, state.service, conversation_id, turn)
+            case "y" | "n":
+                self._eligibility_answer(state, kind == "y", turn)
+            case "elig":
+                self._start_eligibility(state, turn)
+            case "human":
+                await self._handoff(state, "asked", conversation_id, turn)
+            case "centers":
+                self._centers(turn)
+            case _:
+                turn.say(t("stale_choice"), self._main_choices())
+        state.failures = 0
+
+    # --- text --------------------------------------------------------------------------------
+
+    async def _on_text(
+        self,
+        state: ConversationState,
+        text: str,
+        conversation_id: str,
+        turn: Turn,
+        now: datetime | None,
+    ) -> None:
+        if not text.strip():
+            turn.say(t("empty_message"), self._main_choices())
+            return
+        if len(text) > MAX_TEXT_CHARS:
+            turn.say(t("too_long", length=len(text), limit=MAX_TEXT_CHARS))
+            text = text[:MAX_TEXT_CHARS]
+        parsed = self.nlu.parse(text, now=now)
+        intent = parsed["intent"]["name"]
+        confident = parsed["intent"]["confidence"] >= self.nlu.threshold
+        named = parsed["service"]["id"] if parsed["service"] else None
+        turn.intent, turn.service = intent, named or state.service
+
+        if state.eligibility is not None:
+            answer = _yes_no(text, intent)
+            if answer is not None:
+                self._eligibility_answer(state, answer, turn)
+                return
+            if not confident or intent in ("affirm", "deny"):
+                turn.say(t("eligibility.ask_again"), _yes_no_choices())
+                return
+            state.eligibility = None  # the person moved on to another question
+
+        # "bəs ünvanlı yardım üçün?" after a topic: same topic, the newly named service.
+        if named and state.topic and named != state.service and _ELLIPTIC.match(fold(text)):
+            intent, confident = self._follow_up_intent(text, named, state.topic)
+            turn.intent = intent
+
+        if not confident:
+            if named:
+                turn.intent = "service_info"
+                self._enter_service(state, named, turn)
+                state.failures = 0
+                return
+            self._clarify(state, parsed, turn)
+            return
+        if intent == "out_of_scope" and not named:
+            self._failure(state, t("out_of_scope"), turn)
+            return
+        state.failures = 0
+        await self._intent(state, intent, named, conversation_id, turn)
+
+    def _follow_up_intent(self, text: str, named: str, topic: str) -> tuple[str, bool]:
+        """The intent of "bəs X üçün?": the previous topic, unless the words besides the
+        service name ask something else ("bəs ÜDSY-nin sənədləri?")."""
+        rest = self.nlu.services.without_mention(text, named)
+        content = [w for w in fold(rest).split() if w not in _FILLER]
+        parsed = self.nlu.parse(rest) if content else None
+        intent = parsed["intent"] if parsed else {"name": None, "confidence": 0.0}
+        if intent["confidence"] >= self.nlu.threshold and intent["name"] in TOPIC_INTENTS:
+            return intent["name"], True
+        return topics()[topic].intent, True
+
+    def _clarify(self, state: ConversationState, parsed: dict, turn: Turn) -> None:
+        candidates = [r["name"] for r in parsed["intent_ranking"] if r["name"] in _CLARIFIABLE][:2]
+        if not candidates or state.failures >= 1:
+            self._failure(state, t("clarify_none"), turn)
+            return
+        state.failures += 1
+        turn.say(t("clarify"), [Choice(id=f"i:{c}", title=_intent_title(c)) for c in candidates])
+
+    def _failure(self, state: ConversationState, text: str, turn: Turn) -> None:
+        state.failures += 1
+        if state.failures >= 2:
+            turn.say(t("repeated_failures"), [Choice(id="human", title=t("choice.human")),
+                                              *self._main_choices()])  # fmt: skip
+        else:
+            turn.say(text, self._main_choices())
+
+    # --- intents -----------------------------------------------------------------------------
+
+    async def _intent(
+        self,
+        state: ConversationState,
+        intent: str,
+        named: str | None,
+        conversation_id: str,
+        turn: Turn,
+    ) -> None:
+        service = named or state.service
+        if named:
+            state.service = named
+        match intent:
+            case "greet":
+                if named:
+                    self._enter_service(state, named, turn)
+                else:
+                    turn.say(t("greet"), self._main_choices())
+            case "thanks":
+                turn.say(t("thanks"))
+            case "goodbye":
+                turn.say(t("goodbye"))
+            case "affirm":
+                turn.say(t("affirm_no_context"), self._main_choices())
+            case "deny":
+                turn.say(t("deny_no_context"))
+            case "list_services" | "out_of_scope":
+                turn.say(t("menu.main"), self._main_choices())
+            case "service_info" if service:
+                if self.flows[service].answerable.get("info"):
+                    state.service = service
+                    self._answer(state, "info", turn)
+                else:
+                    self._enter_service(state, service, turn)
+            case "ask_hours":
+                self._hours(turn)
+            case "ask_location" if not service:
+                self._centers(turn)
+            case "human_handoff":
+                await self._handoff(state, "asked", conversation_id, turn)
+            case "book_slot":
+                turn.say(t("answer.book_unavailable"), [Choice(id="main", title=t("menu.back"))])
+            case _ if intent in BOOKING_INTENTS:
+                turn.say(t("answer.booking_unavailable"))
+            case "application_status":
+                turn.say(t("answer.status_unavailable"))
+            case "unsubscribe":
+                turn.say(t("answer.unsubscribe"))
+            case _ if intent in TOPIC_INTENTS or intent == "commission_date":
+                topic = topic_for_intent(intent)
+                if service is None:
+                    state.pending_topic = topic.id if topic else None
+                    turn.say(t("menu.which_service"), self._service_choices())
+                else:
+                    await self._topic(state, topic.id, conversation_id, turn)
+            case _:
+                turn.say(t("menu.main"), self._main_choices())
+
+    # --- services and topics -------------------------------------------------------------
+
+    def _enter_service(self, state: ConversationState, service_id: str, turn: Turn) -> None:
+        if service_id not in self.flows:
+            turn.say(t("stale_choice"), self._main_choices())
+            return
+        state.service, state.topic = service_id, None
+        turn.service = service_id
+        if state.pending_topic:
+            topic, state.pending_topic = state.pending_topic, None
+            self._answer(state, topic, turn)
+            return
+        flow = self.flows[service_id]
+        out = turn.say(t("menu.service", service=flow.name), self._topic_choices(flow))
+        out.service = service_id
+
+    def _group_menu(self, state: ConversationState, group: str, turn: Turn) -> None:
+        members = self.menu.groups.get(group, [])
+        if len(members) == 1:
+            self._enter_service(state, members[0], turn)
+            return
+        choices = [Choice(id=f"s:{s}", title=self.flows[s].name) for s in members]
+        turn.say(t("menu.group", group=t(f"group.{group}")),
+                 [*choices, Choice(id="main", title=t("menu.back"))])  # fmt: skip
+
+    async def _topic(
+        self, state: ConversationState, topic_id: str, conversation_id: str, turn: Turn
+    ) -> None:
+        topic = topics().get(topic_id)
+        if topic is None or state.service is None:
+            turn.say(t("menu.main"), self._main_choices())
+            return
+        if topic.action == "handoff":
+            await self._handoff(state, "asked", conversation_id, turn)
+        elif topic.action == "book":
+            turn.say(t("answer.book_unavailable"), [Choice(id="main", title=t("menu.back"))])
+        else:
+            self._answer(state, topic_id, turn)
+
+    def _answer(self, state: ConversationState, topic_id: str, turn: Turn) -> None:
+        assert state.service is not None
+        passport = self.passports[state.service]
+        answer = compose(passport, topic_id)
+        state.topic = topic_id
+        turn.service = state.service
+        text = answer.text
+        if self.show_sources and answer.sources and answer.known:
+            text += "\n\n" + source_footer(answer.sources)
+        flow = self.flows[state.service]
+        choices = []
+        if topic_id == "eligibility" and (passport.curated.eligibility or answer.known):
+            choices.append(Choice(id="elig", title=t("choice.eligibility_check")))
+        choices += [c for c in self._topic_choices(flow) if c.id != f"t:{topic_id}"]
+        turn.say(text, _unique(choices), sources=answer.sources, service=state.service)
+
+    def _topic_choices(self, flow: ServiceFlow) -> list[Choice]:
+        choices = [Choice(id=f"t:{tid}", title=t(f"topic.{tid}")) for tid in flow.menu]
+        return [*choices, Choice(id="main", title=t("menu.back"))]
+
+    def _main_choices(self) -> list[Choice]:
+        return [Choice(id=f"g:{g}", title=t(f"group.{g}")) for g in self.menu.groups]
+
+    def _service_choices(self) -> list[Choice]:
+        return [Choice(id=f"s:{sid}", title=f.name) for sid, f in self.flows.items()]
+
+    # --- centers, hours, hand-off ------------------------------------------------------------
+
+    def _centers(self, turn: Turn) -> None:
+        items = []
+        for c in self.centers.centers:
+            place = ", ".join(x for x in (c.city, c.district) if x)
+            key = "centers.item_address" if c.address else "centers.item"
+            items.append(t(key, name=c.name, place=place, address=c.address))
+        turn.say(t("centers.list", items="\n".join(items)), self._main_choices())
+
+    def _hours(self, turn: Turn) -> None:
+        text = t("centers.hours", **center_hours_values(self.centers))
+        text += " " + t("centers.hours_note")
+        if self.show_sources:
+            urls = self.centers.defaults.hours.source.split(" ; ")
+            text += "\n\n" + t("answer.source_curated", url=urls[0].strip())
+        turn.say(text, self._main_choices())
+
+    async def _handoff(
+        self, state: ConversationState, reason: str, conversation_id: str, turn: Turn
+    ) -> None:
+        service = self.flows[state.service].name if state.service else "-"
+        summary = f"service={service}; topic={state.topic or '-'}; failures={state.failures}"
+        out = await self.handoff.request(conversation_id, reason, summary)
+        out.service = state.service
+        turn.replies.append(out)
+
+    # --- eligibility ---------------------------------------------------------------------------
+
+    def _start_eligibility(self, state: ConversationState, turn: Turn) -> None:
+        if state.service is None:
+            turn.say(t("menu.which_service"), self._service_choices())
+            return
+        progress, question = self.eligibility.start(state.service)
+        if question is None:
+            turn.say(t("eligibility.no_rules"), [Choice(id="human", title=t("choice.human"))])
+            return
+        state.eligibility = progress
+        turn.say(f"{t('eligibility.intro')}\n\n{question}", _yes_no_choices(),
+                 service=state.service)  # fmt: skip
+
+    def _eligibility_answer(self, state: ConversationState, yes: bool, turn: Turn) -> None:
+        if state.eligibility is None:
+            turn.say(t("affirm_no_context" if yes else "deny_no_context"), self._main_choices())
+            return
+        step = self.eligibility.answer(state.eligibility, yes)
+        if step.question is not None:
+            turn.say(step.question, _yes_no_choices(), service=state.eligibility.service)
+            return
+        service = state.eligibility.service
+        state.eligibility = None
+        flow = self.flows[service]
+        text = step.verdict
+        if self.show_sources and step.sources:
+            text += "\n\n" + source_footer(step.sources)
+        turn.say(text, self._topic_choices(flow), service=service, sources=step.sources)
+
+
+_CLARIFIABLE = TOPIC_INTENTS | {"book_slot", "human_handoff", "list_services", "ask_hours",
+                                "commission_date", "application_status"}  # fmt: skip
+
+
+def _intent_title(intent: str) -> str:
+    topic = topic_for_intent(intent)
+    return t(f"topic.{topic.id}") if topic is not None else t(f"intent_title.{intent}")
+
+
+def _yes_no(text: str, intent: str) -> bool | None:
+    key = fold(text).strip()
+    if key in {fold(w) for w in _YES} or intent == "affirm":
+        return True
+    if key in {fold(w) for w in _NO} or intent == "deny":
+        return False
+    return None
+
+
+def _yes_no_choices() -> list[Choice]:
+    return [Choice(id="y", title=t("choice.affirm")), Choice(id="n", title=t("choice.deny"))]
+
+
+def _unique(choices: list[Choice]) -> list[Choice]:
+    seen: set[str] = set()
+    return [c for c in choices if not (c.id in seen or seen.add(c.id))]

@@ -1,0 +1,81 @@
+"""Conversation state in Redis: one JSON document per conversation with a TTL, a lock so one
+person's messages are handled one at a time, the transcript, and duplicate-message detection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+
+class EligibilityProgress(BaseModel):
+    service: str
+    step: int = 0  # index into the questions asked
+    answers: dict[str, bool] = Field(default_factory=dict)
+
+
+class ConversationState(BaseModel):
+    service: str | None = None  # the service being talked about
+    topic: str | None = None  # the last topic answered
+    pending_topic: str | None = None  # asked before a service was known
+    choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
+    failures: int = 0  # misunderstandings in a row
+    eligibility: EligibilityProgress | None = None
+    turns: int = 0
+
+
+class StateStore:
+    def __init__(self, redis: aioredis.Redis, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+
+    @staticmethod
+    def _key(kind: str, conversation_id: str) -> str:
+        return f"dost:{kind}:{conversation_id}"
+
+    async def load(self, conversation_id: str) -> ConversationState:
+        raw = await self.redis.get(self._key("state", conversation_id))
+        return ConversationState.model_validate_json(raw) if raw else ConversationState()
+
+    async def save(self, conversation_id: str, state: ConversationState) -> None:
+        await self.redis.set(
+            self._key("state", conversation_id), state.model_dump_json(), ex=self.ttl
+        )
+
+    @asynccontextmanager
+    async def locked(self, conversation_id: str) -> AsyncIterator[None]:
+        """One turn at a time per conversation: a second message waits for the first."""
+        lock = self.redis.lock(
+            self._key("lock", conversation_id), timeout=30, blocking_timeout=30, sleep=0.02
+        )
+        async with lock:
+            yield
+
+    async def first_time(self, conversation_id: str, message_id: str) -> bool:
+        """False when this channel message was already handled (a retry or a double tap)."""
+        key = self._key("seen", f"{conversation_id}:{message_id}")
+        return bool(await self.redis.set(key, "1", nx=True, ex=24 * 3600))
+
+    async def record(self, conversation_id: str, role: str, text: str, **meta: object) -> None:
+        """Append to the transcript (kept for operators; expires with the conversation)."""
+        key = self._key("transcript", conversation_id)
+        entry = {"at": datetime.now(UTC).isoformat(), "role": role, "text": text, **meta}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+            pipe.ltrim(key, -500, -1)
+            pipe.expire(key, self.ttl)
+            await pipe.execute()
+
+    async def transcript(self, conversation_id: str) -> list[dict]:
+        raw = await self.redis.lrange(self._key("transcript", conversation_id), 0, -1)
+        return [json.loads(r) for r in raw]
+
+    async def unsubscribe(self, conversation_id: str) -> None:
+        await self.redis.sadd("dost:unsubscribed", conversation_id)

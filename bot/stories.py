@@ -1,0 +1,102 @@
+"""Conversation tests as data: YAML stories of what the user says and what the reply must
+(not) contain, which intent and service. Run by pytest and by `dost test stories FILE`.
+
+    stories:
+      - story: documents without Azerbaijani letters
+        steps:
+          - user: "ozunumesgulluq ucun hansi senedler lazimdir"
+            intent: ask_documents
+            service: 02-04-10-00
+            contains: ["Şəxsiyyət vəsiqəsi"]
+            not_contains: ["ödənişsiz"]
+          - choose: "Xidmət haqqı"     # a choice of the last reply, by its title
+          - choice: "t:fee"            # or by id (a stale id tests the stale-button answer)
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.messages import Inbound, Outbound
+
+
+@dataclass
+class StoryResult:
+    name: str
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def load_stories(path: Path) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data["stories"]
+
+
+def _fold_case(text: str) -> str:
+    from nlu.normalize import normalize
+
+    return normalize(text)
+
+
+async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
+    result = StoryResult(story["story"])
+    conversation = f"story:{uuid.uuid4().hex[:12]}"
+    last: list[Outbound] = []
+    for number, step in enumerate(story["steps"], start=1):
+        where = f"step {number}"
+        inbound = Inbound(conversation_id=conversation, channel=story.get("channel", "test"))
+        if "user" in step:
+            inbound.text = step["user"]
+        elif "choice" in step:
+            inbound.choice = step["choice"]
+        elif "choose" in step:
+            offered = {c.title: c.id for out in last for c in out.choices}
+            if step["choose"] not in offered:
+                result.failures.append(f"{where}: no choice {step['choose']!r} in {list(offered)}")
+                return result
+            inbound.choice = offered[step["choose"]]
+        else:
+            result.failures.append(f"{where}: needs user, choice or choose")
+            return result
+        last = await engine.handle(inbound)
+        text = "\n".join(out.text for out in last)
+        _expect(result, where, step, last, text)
+    return result
+
+
+def _expect(
+    result: StoryResult, where: str, step: dict, replies: list[Outbound], text: str
+) -> None:
+    folded = _fold_case(text)
+    for needle in step.get("contains", []):
+        if _fold_case(needle) not in folded:
+            result.failures.append(f"{where}: reply lacks {needle!r}:\n{text}")
+    for needle in step.get("not_contains", []):
+        if _fold_case(needle) in folded:
+            result.failures.append(f"{where}: reply must not contain {needle!r}:\n{text}")
+    final = replies[-1] if replies else None
+    for key in ("intent", "service"):
+        if key in step:
+            got = getattr(final, key) if final else None
+            if got != step[key]:
+                result.failures.append(f"{where}: {key} {got!r}, expected {step[key]!r}")
+    if "handoff" in step and any(o.handoff for o in replies) != step["handoff"]:
+        result.failures.append(f"{where}: handoff expected {step['handoff']}")
+    if "choices" in step:
+        titles = [c.title for o in replies for c in o.choices]
+        missing = [c for c in step["choices"] if c not in titles]
+        if missing:
+            result.failures.append(f"{where}: choices {missing} not offered (got {titles})")
+    if "sources" in step:
+        fields = {s.field for o in replies for s in o.sources}
+        missing = [str(f) for f in step["sources"] if str(f) not in fields]
+        if missing:
+            result.failures.append(f"{where}: source fields {missing} missing (got {fields})")
