@@ -39,6 +39,7 @@ class Settings(BaseSettings):
         default=7 * 24 * 3600, validation_alias="DOST_CONVERSATION_TTL"
     )
     log_level: str = Field(default="INFO", validation_alias="DOST_LOG_LEVEL")
+    booking_slot_minutes: int = Field(default=15, validation_alias="DOST_BOOKING_SLOT_MINUTES")
 
     @property
     def redis_dir(self) -> Path:

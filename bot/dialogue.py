@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.answers import compose, source_footer
+from bot.booking_flow import BookingDialogue
 from bot.catalog import t
 from bot.eligibility import EligibilityDialogue
 from bot.flows.compiler import main_menu, topic_for_intent, topics
@@ -43,7 +44,10 @@ _FILLER = {
     "sey",
 }
 TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
-BOOKING_INTENTS = {"cancel_booking", "reschedule_booking", "my_booking"}
+_FLOW_INTENT = {"book": "book_slot", "cancel": "cancel_booking", "reschedule": "reschedule_booking",
+                "lookup": "my_booking"}  # fmt: skip
+BOOKING_INTENTS = {"cancel_booking": "cancel", "reschedule_booking": "reschedule",
+                   "my_booking": "lookup"}  # fmt: skip
 
 
 @dataclass
@@ -53,6 +57,9 @@ class Turn:
     replies: list[Outbound] = field(default_factory=list)
     intent: str | None = None
     service: str | None = None
+    channel: str | None = None
+    conversation: str | None = None
+    now: datetime | None = None  # the turn's clock (tests fix it; None = the real time)
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -71,7 +78,9 @@ class Dialogue:
         handoff: HandoffPoint,
         *,
         show_sources: bool = True,
+        booking: BookingDialogue | None = None,
     ) -> None:
+        self.booking = booking
         self.nlu = nlu
         self.passports = passports
         self.centers = centers
@@ -86,9 +95,11 @@ class Dialogue:
     async def turn(
         self, state: ConversationState, inbound: Inbound, now: datetime | None = None
     ) -> Turn:
-        turn = Turn()
+        turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id, now=now)
         state.turns += 1
-        if inbound.choice is not None:
+        if inbound.contact is not None:
+            await self._on_contact(state, inbound.contact.phone, turn)
+        elif inbound.choice is not None:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
         else:
             await self._on_text(state, inbound.text or "", inbound.conversation_id, turn, now)
@@ -107,21 +118,29 @@ class Dialogue:
             return
         kind, _, arg = choice.partition(":")
         turn.service = state.service
+        if state.booking is not None:
+            turn.intent = _FLOW_INTENT[state.booking.purpose]
         match kind:
             case "main":
                 state.topic = state.pending_topic = None
                 turn.say(t("menu.main"), self._main_choices())
             case "g":
-                self._group_menu(state, arg, turn)
+                await self._group_menu(state, arg, turn, conversation_id)
             case "s":
-                self._enter_service(state, arg, turn)
+                await self._enter_service(state, arg, turn, conversation_id)
             case "t":
                 await self._topic(state, arg, conversation_id, turn)
             case "i":
                 turn.intent = arg
                 await self._intent(state, arg, state.service, conversation_id, turn)
+            case "y" | "n" if state.booking is not None and self.booking is not None:
+                await self.booking.on_yes_no(state, kind == "y", turn)
             case "y" | "n":
                 self._eligibility_answer(state, kind == "y", turn)
+            case "bc" | "bd" | "bt" | "bm" | "bx" | "bcx" | "brx" if self.booking is not None:
+                if state.booking is None:  # a button of a booking list shown earlier
+                    await self.booking.start(state, turn, "lookup", None)
+                await self.booking.on_choice(state, kind, arg, turn)
             case "elig":
                 self._start_eligibility(state, turn)
             case "human":
@@ -154,6 +173,10 @@ class Dialogue:
         named = parsed["service"]["id"] if parsed["service"] else None
         turn.intent, turn.service = intent, named or state.service
 
+        in_booking = state.booking is not None and self.booking is not None
+        if in_booking and await self._booking_text(state, text, intent, confident, parsed, turn):
+            return
+
         if state.eligibility is not None:
             answer = _yes_no(text, intent)
             if answer is not None:
@@ -172,7 +195,7 @@ class Dialogue:
         if not confident:
             if named:
                 turn.intent = "service_info"
-                self._enter_service(state, named, turn)
+                await self._enter_service(state, named, turn, conversation_id)
                 state.failures = 0
                 return
             self._clarify(state, parsed, turn)
@@ -181,7 +204,39 @@ class Dialogue:
             self._failure(state, t("out_of_scope"), turn)
             return
         state.failures = 0
-        await self._intent(state, intent, named, conversation_id, turn)
+        await self._intent(state, intent, named, conversation_id, turn, parsed)
+
+    async def _booking_text(
+        self,
+        state: ConversationState,
+        text: str,
+        intent: str,
+        confident: bool,
+        parsed: dict,
+        turn: Turn,
+    ) -> bool:
+        """A message typed inside the booking flow; False to handle it as a new question."""
+        assert self.booking is not None and state.booking is not None
+        if state.booking.step in ("confirm", "cancel_confirm"):
+            answer = _yes_no(text, intent)
+            if answer is not None:
+                turn.intent = _FLOW_INTENT[state.booking.purpose]
+                await self.booking.on_yes_no(state, answer, turn)
+                return True
+        if await self.booking.on_text(state, text, parsed, turn):
+            turn.intent = _FLOW_INTENT[state.booking.purpose] if state.booking else "book_slot"
+            return True
+        if confident and intent not in ("affirm", "deny", "book_slot"):
+            await self.booking.abandon(state)  # the person moved on; the held slot is freed
+            return False
+        return await self.booking.reprompt(state, turn)
+
+    async def _on_contact(self, state: ConversationState, phone: str, turn: Turn) -> None:
+        if state.booking is not None and self.booking is not None:
+            await self.booking.identified(state, phone, turn)
+            return
+        state.phone = phone
+        turn.say(t("booking.contact_saved"), self._main_choices())
 
     def _follow_up_intent(self, text: str, named: str, topic: str) -> tuple[str, bool]:
         """The intent of "bəs X üçün?": the previous topic, unless the words besides the
@@ -219,6 +274,7 @@ class Dialogue:
         named: str | None,
         conversation_id: str,
         turn: Turn,
+        parsed: dict | None = None,
     ) -> None:
         service = named or state.service
         if named:
@@ -226,7 +282,7 @@ class Dialogue:
         match intent:
             case "greet":
                 if named:
-                    self._enter_service(state, named, turn)
+                    await self._enter_service(state, named, turn, conversation_id)
                 else:
                     turn.say(t("greet"), self._main_choices())
             case "thanks":
@@ -244,15 +300,23 @@ class Dialogue:
                     state.service = service
                     self._answer(state, "info", turn)
                 else:
-                    self._enter_service(state, service, turn)
+                    await self._enter_service(state, service, turn, conversation_id)
             case "ask_hours":
                 self._hours(turn)
             case "ask_location" if not service:
                 self._centers(turn)
             case "human_handoff":
                 await self._handoff(state, "asked", conversation_id, turn)
+            case "book_slot" if self.booking is not None:
+                if service is None:
+                    state.pending_topic = "book"
+                    turn.say(t("menu.which_service"), self._service_choices())
+                else:
+                    await self.booking.start(state, turn, "book", service, parsed)
             case "book_slot":
                 turn.say(t("answer.book_unavailable"), [Choice(id="main", title=t("menu.back"))])
+            case _ if intent in BOOKING_INTENTS and self.booking is not None:
+                await self.booking.start(state, turn, BOOKING_INTENTS[intent], None, parsed)
             case _ if intent in BOOKING_INTENTS:
                 turn.say(t("answer.booking_unavailable"))
             case "application_status":
@@ -271,7 +335,9 @@ class Dialogue:
 
     # --- services and topics -------------------------------------------------------------
 
-    def _enter_service(self, state: ConversationState, service_id: str, turn: Turn) -> None:
+    async def _enter_service(
+        self, state: ConversationState, service_id: str, turn: Turn, conversation_id: str
+    ) -> None:
         if service_id not in self.flows:
             turn.say(t("stale_choice"), self._main_choices())
             return
@@ -279,16 +345,18 @@ class Dialogue:
         turn.service = service_id
         if state.pending_topic:
             topic, state.pending_topic = state.pending_topic, None
-            self._answer(state, topic, turn)
+            await self._topic(state, topic, conversation_id, turn)
             return
         flow = self.flows[service_id]
         out = turn.say(t("menu.service", service=flow.name), self._topic_choices(flow))
         out.service = service_id
 
-    def _group_menu(self, state: ConversationState, group: str, turn: Turn) -> None:
+    async def _group_menu(
+        self, state: ConversationState, group: str, turn: Turn, conversation_id: str
+    ) -> None:
         members = self.menu.groups.get(group, [])
         if len(members) == 1:
-            self._enter_service(state, members[0], turn)
+            await self._enter_service(state, members[0], turn, conversation_id)
             return
         choices = [Choice(id=f"s:{s}", title=self.flows[s].name) for s in members]
         turn.say(t("menu.group", group=t(f"group.{group}")),
@@ -303,6 +371,8 @@ class Dialogue:
             return
         if topic.action == "handoff":
             await self._handoff(state, "asked", conversation_id, turn)
+        elif topic.action == "book" and self.booking is not None:
+            await self.booking.start(state, turn, "book", state.service)
         elif topic.action == "book":
             turn.say(t("answer.book_unavailable"), [Choice(id="main", title=t("menu.back"))])
         else:

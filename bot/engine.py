@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
+from bot.booking.slots import SlotCalendar
+from bot.booking.store import BookingStore
+from bot.booking_flow import BookingDialogue
 from bot.catalog import t
 from bot.dialogue import Dialogue
 from bot.flows.compiler import compile_flows
@@ -46,6 +49,7 @@ class Engine:
     ) -> None:
         self.store = StateStore(redis, ttl_seconds)
         self.flows = compile_flows(passports)
+        self.bookings = BookingStore(redis, SlotCalendar(centers, passports))
         self.dialogue = Dialogue(
             nlu,
             passports,
@@ -53,6 +57,7 @@ class Engine:
             self.flows,
             handoff or CallCenterHandoff(centers),
             show_sources=show_sources,
+            booking=BookingDialogue(self.bookings, centers, passports),
         )
 
     async def handle(self, inbound: Inbound, now: datetime | None = None) -> list[Outbound]:

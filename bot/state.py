@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,20 @@ class EligibilityProgress(BaseModel):
     answers: dict[str, bool] = Field(default_factory=dict)
 
 
+class BookingProgress(BaseModel):
+    purpose: Literal["book", "lookup", "cancel", "reschedule"]
+    step: Literal["center", "day", "time", "identity", "confirm", "pick", "cancel_confirm"]
+    service: str | None = None
+    center: str | None = None
+    day: date | None = None
+    start: datetime | None = None
+    hold_id: str | None = None
+    wanted_time: str | None = None  # "10:00" said before the center or day was known
+    code: str | None = None  # the booking being cancelled or moved
+    request_id: str
+    time_page: int = 0
+
+
 class ConversationState(BaseModel):
     service: str | None = None  # the service being talked about
     topic: str | None = None  # the last topic answered
@@ -28,6 +42,8 @@ class ConversationState(BaseModel):
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
     failures: int = 0  # misunderstandings in a row
     eligibility: EligibilityProgress | None = None
+    booking: BookingProgress | None = None
+    phone: str | None = None  # E.164, once the person gave it (typed or a shared contact)
     turns: int = 0
 
 

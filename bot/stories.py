@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.messages import Inbound, Outbound
+from bot.messages import Contact, Inbound, Outbound
 
 
 @dataclass
@@ -50,10 +51,14 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
     result = StoryResult(story["story"])
     conversation = f"story:{uuid.uuid4().hex[:12]}"
     last: list[Outbound] = []
+    # A story may fix the clock ("now: 2026-11-23T09:00:00+04:00") so "sabah" is a known day.
+    now = datetime.fromisoformat(str(story["now"])) if "now" in story else None
     for number, step in enumerate(story["steps"], start=1):
         where = f"step {number}"
         inbound = Inbound(conversation_id=conversation, channel=story.get("channel", "test"))
-        if "user" in step:
+        if "contact" in step:
+            pass
+        elif "user" in step:
             inbound.text = step["user"]
         elif "choice" in step:
             inbound.choice = step["choice"]
@@ -66,7 +71,9 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
         else:
             result.failures.append(f"{where}: needs user, choice or choose")
             return result
-        last = await engine.handle(inbound)
+        if "contact" in step:
+            inbound.contact = Contact(phone=step["contact"], verified=True)
+        last = await engine.handle(inbound, now=now)
         text = "\n".join(out.text for out in last)
         _expect(result, where, step, last, text)
     return result

@@ -9,7 +9,11 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.config import Settings, get_settings
+from bot.engine import build_engine
 from bot.redis_conn import EmbeddedRedis, connect
+from channels.web import web_chat_router
+from dost import api_v1
+from knowledge.centers import default_centers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,6 +28,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             embedded = EmbeddedRedis(settings.redis_dir)
             url = embedded.start()
         app.state.redis = connect(url)
+        # Trains the NLU model on first start (a few seconds), then loads it from the cache.
+        app.state.engine = build_engine(
+            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds
+        )
+        app.state.bookings = app.state.engine.bookings
+        app.state.centers = default_centers()
         try:
             yield
         finally:
@@ -44,4 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "degraded", "redis": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "redis": "ok"})
 
+    # The web chat: the page at / and POST /api/v1/chat (engine and Redis come from the lifespan).
+    app.include_router(
+        web_chat_router(
+            engine_getter=lambda request: request.app.state.engine,
+            redis_getter=lambda request: request.app.state.redis,
+        )
+    )
+
+    app.include_router(api_v1.router)
     return app

@@ -55,6 +55,12 @@ def _test_stories(args: argparse.Namespace) -> int:
     return run(args.files)
 
 
+def _apikeys_create(args: argparse.Namespace) -> int:
+    from dost.commands.apikeys import create
+
+    return create(args.name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -91,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     tstories = tsub.add_parser("stories", help="run YAML stories against the engine")
     tstories.add_argument("files", nargs="+", metavar="FILE")
     tstories.set_defaults(func=_test_stories)
+
+    apikeys = sub.add_parser("apikeys", help="API keys for the back-office API")
+    asub = apikeys.add_subparsers(dest="apikeys_command", metavar="ACTION", required=True)
+    acreate = asub.add_parser("create", help="create a key; it is printed once, only its hash kept")
+    acreate.add_argument("--name", required=True)
+    acreate.set_defaults(func=_apikeys_create)
 
     nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
     nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)

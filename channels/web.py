@@ -1,0 +1,310 @@
+"""The web chat: the page at `/` and its JSON endpoint `POST /api/v1/chat`.
+
+The endpoint turns a request into an `Inbound` for the engine and its `Outbound` replies into
+`{"replies", "intent", "service", "handoff"}`. It is open to anyone, so it is rate-limited per
+conversation and per client address with fixed-window counters in Redis; when Redis cannot be
+reached the limiter lets the message through (the engine has its own answer for that).
+
+The page is one Jinja2 template with a little vanilla JS and CSS next to it; every Azerbaijani
+text it shows comes from `web_texts.yaml`, injected through the template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import yaml
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.messages import Inbound, Outbound
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TEXTS_FILE = HERE / "web_texts.yaml"
+TEMPLATE_FILE = "web_chat.html"
+ASSETS = {"chat.js": "web_chat.js", "chat.css": "web_chat.css"}
+ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+MAX_TEXT_CHARS = 10_000  # the API's limit; the engine itself trims longer-than-useful messages
+MAX_CHOICE_CHARS = 256
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+# Rate limits: at most LIMIT messages per WINDOW seconds.
+CONVERSATION_LIMIT = 20
+ADDRESS_LIMIT = 60
+RATE_WINDOW_SECONDS = 10
+RATE_KEY_PREFIX = "web:ratelimit"
+
+# Texts the browser needs (the rest are only used in the template).
+SCRIPT_TEXT_KEYS = (
+    "you",
+    "bot",
+    "choices_label",
+    "typing",
+    "connection_problem",
+    "rate_limited",
+)
+
+# The page loads nothing from elsewhere; inline scripts and styles are not needed either.
+PAGE_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+class ChatEngine(Protocol):
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
+
+
+EngineGetter = Callable[[Request], ChatEngine]
+RedisGetter = Callable[[Request], "aioredis.Redis"]
+
+
+# --- the HTTP contract --------------------------------------------------------------------
+
+
+class ChatRequest(BaseModel):
+    """One message from the web chat: typed text, or the id of a button the person tapped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=CONVERSATION_ID_PATTERN,
+        description="Chosen by the browser and kept for the whole conversation.",
+        examples=["k3v9Qw2xT7mB4nZp"],
+    )
+    text: str | None = Field(
+        default=None, min_length=1, max_length=MAX_TEXT_CHARS, examples=["Salam"]
+    )
+    choice: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_CHOICE_CHARS,
+        description="The `id` of a choice from an earlier reply.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_of_text_or_choice(self) -> ChatRequest:
+        if (self.text is None) == (self.choice is None):
+            raise ValueError("send exactly one of `text` or `choice`")
+        return self
+
+
+class ChatChoice(BaseModel):
+    id: str
+    title: str
+
+
+class ChatReply(BaseModel):
+    text: str
+    choices: list[ChatChoice] = Field(default_factory=list)
+
+
+class ChatResponse(BaseModel):
+    replies: list[ChatReply]
+    intent: str | None = Field(description="The last reply's intent.")
+    service: str | None = Field(description="The last reply's service id.")
+    handoff: bool = Field(description="True when the conversation is being handed to a person.")
+
+
+class ChatError(BaseModel):
+    detail: str
+
+
+def to_response(replies: Sequence[Outbound]) -> ChatResponse:
+    last = replies[-1] if replies else None
+    return ChatResponse(
+        replies=[
+            ChatReply(
+                text=reply.text,
+                choices=[ChatChoice(id=c.id, title=c.title) for c in reply.choices],
+            )
+            for reply in replies
+        ],
+        intent=last.intent if last else None,
+        service=last.service if last else None,
+        handoff=any(reply.handoff is not None for reply in replies),
+    )
+
+
+# --- rate limiting ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    key: str
+    limit: int
+    window_seconds: int
+
+
+async def hit_rate_limits(redis: aioredis.Redis, limits: Sequence[RateLimit]) -> int | None:
+    """Count one message against every limit; the seconds to wait if one is exceeded, else None.
+
+    Fixed windows that start with a key's first message, all counted in one MULTI/EXEC:
+    `SET key 0 EX window NX` opens the window (with its expiry) only when the key is new, `INCR`
+    counts, `PTTL` says when the window closes. (Unlike `EXPIRE ... NX`, this works on the
+    embedded Redis 6.2 too.) If Redis cannot be reached the message is let through.
+    """
+    from redis.exceptions import RedisError
+
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            for rate in limits:
+                pipe.set(rate.key, 0, ex=rate.window_seconds, nx=True)
+                pipe.incr(rate.key)
+                pipe.pttl(rate.key)
+            results = await pipe.execute()
+    except (RedisError, OSError) as exc:
+        log.warning("web chat rate limiting skipped, Redis unavailable: %s", type(exc).__name__)
+        return None
+
+    wait: int | None = None
+    for i, rate in enumerate(limits):
+        count, pttl = int(results[3 * i + 1]), int(results[3 * i + 2])
+        if pttl < 0:  # a counter without expiry would block forever: give it its window
+            pttl = rate.window_seconds * 1000
+            try:
+                await redis.pexpire(rate.key, pttl)
+            except (RedisError, OSError):
+                log.warning("web chat rate limit counter left without expiry")
+        if count > rate.limit:
+            seconds = max(1, math.ceil(pttl / 1000))
+            wait = seconds if wait is None else max(wait, seconds)
+    return wait
+
+
+# --- texts and the page -------------------------------------------------------------------
+
+
+@cache
+def web_texts() -> dict[str, str]:
+    texts: dict[str, Any] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
+    missing = [key for key in (*SCRIPT_TEXT_KEYS, "page_title") if key not in texts]
+    if missing:
+        raise KeyError(f"{TEXTS_FILE.name} lacks {', '.join(missing)}")
+    return {key: str(value) for key, value in texts.items()}
+
+
+@cache
+def _asset(name: str) -> tuple[bytes, str]:
+    """An asset's bytes and a short hash of them (the cache-busting `?v=`)."""
+    data = (HERE / ASSETS[name]).read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:12]
+
+
+@cache
+def render_page(base_path: str = "") -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    texts = web_texts()
+    return env.get_template(TEMPLATE_FILE).render(
+        t=texts,
+        script_texts={key: texts[key] for key in SCRIPT_TEXT_KEYS},
+        api_url=f"{base_path}/api/v1/chat",
+        css_url=f"{base_path}/web-chat/chat.css?v={_asset('chat.css')[1]}",
+        js_url=f"{base_path}/web-chat/chat.js?v={_asset('chat.js')[1]}",
+        max_text_chars=MAX_TEXT_CHARS,
+    )
+
+
+# --- the router ---------------------------------------------------------------------------
+
+
+def web_chat_router(
+    engine_getter: EngineGetter,
+    redis_getter: RedisGetter,
+    *,
+    conversation_limit: int = CONVERSATION_LIMIT,
+    address_limit: int = ADDRESS_LIMIT,
+    window_seconds: int = RATE_WINDOW_SECONDS,
+) -> APIRouter:
+    """The web chat's routes. The getters find the engine and the Redis client for a request
+    (both are created in the app's lifespan)."""
+    router = APIRouter()
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def chat_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(
+            render_page(request.scope.get("root_path", "")), headers=PAGE_SECURITY_HEADERS
+        )
+
+    @router.get("/web-chat/{name}", include_in_schema=False)
+    async def chat_asset(name: str, v: str | None = Query(default=None)) -> Response:
+        if name not in ASSETS:
+            raise HTTPException(status_code=404)
+        data, version = _asset(name)
+        cache_control = "public, max-age=31536000, immutable" if v == version else "no-cache"
+        return Response(
+            data,
+            media_type=ASSET_TYPES[Path(ASSETS[name]).suffix],
+            headers={"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.post(
+        "/api/v1/chat",
+        response_model=ChatResponse,
+        tags=["chat"],
+        summary="Send one web chat message, get the assistant's replies",
+        responses={
+            429: {
+                "model": ChatError,
+                "description": "Too many messages; see the Retry-After header.",
+            }
+        },
+    )
+    async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
+        address = request.client.host if request.client else "unknown"
+        wait = await hit_rate_limits(
+            redis_getter(request),
+            [
+                RateLimit(
+                    f"{RATE_KEY_PREFIX}:conversation:{body.conversation_id}",
+                    conversation_limit,
+                    window_seconds,
+                ),
+                RateLimit(f"{RATE_KEY_PREFIX}:address:{address}", address_limit, window_seconds),
+            ],
+        )
+        if wait is not None:
+            raise HTTPException(
+                status_code=429,
+                detail=web_texts()["rate_limited"],
+                headers={"Retry-After": str(wait)},
+            )
+        inbound = Inbound(
+            conversation_id=f"web:{body.conversation_id}",
+            channel="web",
+            text=body.text,
+            choice=body.choice,
+        )
+        replies = await engine_getter(request).handle(inbound)
+        response.headers["Cache-Control"] = "no-store"
+        return to_response(replies)
+
+    return router
