@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", validation_alias="DOST_LOG_LEVEL")
     booking_slot_minutes: int = Field(default=15, validation_alias="DOST_BOOKING_SLOT_MINUTES")
+    # Hours before a booking when reminders go out, e.g. "24,2".
+    reminder_hours: str = Field(default="24,2", validation_alias="DOST_REMINDER_HOURS")
+    # `dost serve` runs a job worker in its own process unless a separate `dost worker` does.
+    inprocess_worker: bool = Field(default=True, validation_alias="DOST_INPROCESS_WORKER")
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return sorted({int(h) for h in self.reminder_hours.split(",") if h.strip()}, reverse=True)
 
     @property
     def redis_dir(self) -> Path:

@@ -23,6 +23,7 @@ from bot.flows.compiler import compile_flows
 from bot.handoff import CallCenterHandoff, HandoffPoint
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
+from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
 from knowledge.centers import Centers
 from knowledge.model import Passport
@@ -46,10 +47,11 @@ class Engine:
         ttl_seconds: int = 7 * 24 * 3600,
         handoff: HandoffPoint | None = None,
         show_sources: bool = True,
+        bookings: BookingStore | None = None,
     ) -> None:
         self.store = StateStore(redis, ttl_seconds)
         self.flows = compile_flows(passports)
-        self.bookings = BookingStore(redis, SlotCalendar(centers, passports))
+        self.bookings = bookings or BookingStore(redis, SlotCalendar(centers, passports))
         self.dialogue = Dialogue(
             nlu,
             passports,
@@ -99,16 +101,30 @@ class Engine:
         return await self.store.transcript(conversation_id)
 
 
-def build_engine(redis: aioredis.Redis, cache_dir: Path | None, ttl_seconds: int) -> Engine:
-    """The engine over the packaged knowledge base and the cached NLU model."""
+def build_engine(
+    redis: aioredis.Redis,
+    cache_dir: Path | None,
+    ttl_seconds: int,
+    reminders: Reminders | None = None,
+) -> Engine:
+    """The engine over the packaged knowledge base and the cached NLU model; with `reminders`,
+    every booking change keeps its reminder jobs in step."""
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
     from nlu.pipeline import build_nlu
 
+    passports, centers = default_passports(), default_centers()
+    calendar = SlotCalendar(centers, passports)
+    bookings = (
+        RemindingBookingStore(redis, calendar, reminders=reminders)
+        if reminders is not None
+        else BookingStore(redis, calendar)
+    )
     return Engine(
         redis,
         build_nlu(cache_dir),
-        default_passports(),
-        default_centers(),
+        passports,
+        centers,
         ttl_seconds=ttl_seconds,
+        bookings=bookings,
     )

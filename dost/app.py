@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,8 @@ from fastapi.responses import JSONResponse
 from bot.config import Settings, get_settings
 from bot.engine import build_engine
 from bot.redis_conn import EmbeddedRedis, connect
+from bot.reminders import Reminders
+from bot.worker import arq_pool, build_worker
 from channels.web import web_chat_router
 from dost import api_v1
 from knowledge.centers import default_centers
@@ -28,15 +31,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             embedded = EmbeddedRedis(settings.redis_dir)
             url = embedded.start()
         app.state.redis = connect(url)
+        app.state.arq = arq_pool(url)
+        reminders = Reminders(app.state.arq, settings.reminder_offsets)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
-            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds
+            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders
         )
+        worker = None
+        if settings.inprocess_worker:
+            worker = build_worker(url, handle_signals=False)
+            worker_task = asyncio.create_task(worker.async_run())
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()
         try:
             yield
         finally:
+            if worker is not None:
+                worker_task.cancel()
+                await worker.close()
+            await app.state.arq.aclose()
             await app.state.redis.aclose()
             if embedded is not None:
                 embedded.stop()

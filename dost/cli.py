@@ -61,6 +61,12 @@ def _apikeys_create(args: argparse.Namespace) -> int:
     return create(args.name)
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from dost.commands.worker import run
+
+    return run()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -72,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=_serve)
+
+    worker = sub.add_parser("worker", help="run the job worker (booking reminders)")
+    worker.set_defaults(func=_worker)
 
     knowledge = sub.add_parser("knowledge", help="import, check and show service passports")
     ksub = knowledge.add_subparsers(dest="knowledge_command", metavar="ACTION", required=True)
