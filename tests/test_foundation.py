@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -46,7 +47,8 @@ def test_embedded_redis_persists_across_restarts(tmp_path) -> None:
         again.stop()
 
 
-def test_healthz_reports_redis(redis_url: str, tmp_path) -> None:
+def test_healthz_reports_redis(redis_url: str, tmp_path, nlu_cache, nlu) -> None:
+    shutil.copytree(nlu_cache, tmp_path / "cache")  # the model trained once for the run
     settings = Settings(REDIS_URL=redis_url, DOST_DATA_DIR=tmp_path)
     with TestClient(create_app(settings)) as client:
         response = client.get("/healthz")
@@ -54,7 +56,8 @@ def test_healthz_reports_redis(redis_url: str, tmp_path) -> None:
     assert response.json() == {"status": "ok", "redis": "ok"}
 
 
-def test_healthz_degrades_when_redis_is_gone(tmp_path) -> None:
+def test_healthz_degrades_when_redis_is_gone(tmp_path, nlu_cache, nlu) -> None:
+    shutil.copytree(nlu_cache, tmp_path / "cache")
     settings = Settings(REDIS_URL="redis://127.0.0.1:1/0", DOST_DATA_DIR=tmp_path)
     with TestClient(create_app(settings)) as client:
         response = client.get("/healthz")
