@@ -114,10 +114,15 @@ _ISO = re.compile(
 
 
 @cache
+def _ayin() -> str:
+    return fold("ayın")
+
+
+@cache
 def _day_of_month_pattern() -> re.Pattern[str]:
     # "ayın 25-i" / "ayın 5-də": a day of the current (or next) month
     return re.compile(
-        rf"{_WB}{re.escape(fold('ayın'))}\s+(?P<day>\d{{1,2}}){_NOT_MORE_NUMBER}{_NUM_SUFFIX}"
+        rf"{_WB}{re.escape(_ayin())}\s+(?P<day>\d{{1,2}}){_NOT_MORE_NUMBER}{_NUM_SUFFIX}"
     )
 
 
@@ -168,26 +173,51 @@ def _resolve(day: int, month: int, year: int | None, today: date) -> date | None
     return _safe_date(year, month, day)
 
 
+@cache
+def _relative_words() -> tuple[str, ...]:
+    """Words one of which every match of ``_relative_pattern`` contains."""
+    return (fold("sabah"), fold("gün"), fold("dünən"))
+
+
+@cache
+def _weekday_words() -> tuple[str, ...]:
+    """The first word of each weekday name: every match of ``_weekday_pattern`` contains one."""
+    names = get_day_names("wide", locale="az").values()
+    return tuple(sorted({fold(name).split()[0] for name in names}))
+
+
+_DIGIT = re.compile(r"\d")
+
+
 def _matches(ft: MappedText, today: date) -> Iterator[tuple[int, int, date | None]]:
     text = ft.text
-    for m in _relative_pattern().finditer(text):
-        group = next(i for i in range(len(_RELATIVE_OFFSETS)) if m.group(f"r{i}"))
-        yield m.start(), m.end(), today + timedelta(days=_RELATIVE_OFFSETS[group])
-    for m in _weekday_pattern().finditer(text):
-        weekday = next(d for d in range(7) if m.group(f"d{d}"))
-        ahead = (weekday - today.weekday()) % 7 or 7  # the next one, never today
-        yield m.start(), m.end(), today + timedelta(days=ahead)
+    # Cheap tests first: each pattern below needs a digit or one of a few words.
+    if any(word in text for word in _relative_words()):
+        for m in _relative_pattern().finditer(text):
+            group = next(i for i in range(len(_RELATIVE_OFFSETS)) if m.group(f"r{i}"))
+            yield m.start(), m.end(), today + timedelta(days=_RELATIVE_OFFSETS[group])
+    if any(word in text for word in _weekday_words()):
+        for m in _weekday_pattern().finditer(text):
+            weekday = next(d for d in range(7) if m.group(f"d{d}"))
+            ahead = (weekday - today.weekday()) % 7 or 7  # the next one, never today
+            yield m.start(), m.end(), today + timedelta(days=ahead)
+    if not _DIGIT.search(text):  # every other pattern has a day number
+        return
     months = _months()
-    for pattern in _month_patterns():
-        for m in pattern.finditer(text):
-            month = months[m.group("month")]
-            yield m.start(), m.end(), _resolve(int(m.group("day")), month, _year(m["year"]), today)
-    for pattern in (_NUMERIC, _ISO):
-        for m in pattern.finditer(text):
-            day, month = int(m.group("day")), int(m.group("month"))
-            yield m.start(), m.end(), _resolve(day, month, _year(m["year"]), today)
-    for m in _day_of_month_pattern().finditer(text):
-        yield m.start(), m.end(), _next_day_of_month(int(m.group("day")), today)
+    if any(month in text for month in months):
+        for pattern in _month_patterns():
+            for m in pattern.finditer(text):
+                month = months[m.group("month")]
+                day, year = int(m.group("day")), _year(m["year"])
+                yield m.start(), m.end(), _resolve(day, month, year, today)
+    for pattern, separators in ((_NUMERIC, "./"), (_ISO, "-")):
+        if any(sep in text for sep in separators):
+            for m in pattern.finditer(text):
+                day, month = int(m.group("day")), int(m.group("month"))
+                yield m.start(), m.end(), _resolve(day, month, _year(m["year"]), today)
+    if _ayin() in text:
+        for m in _day_of_month_pattern().finditer(text):
+            yield m.start(), m.end(), _next_day_of_month(int(m.group("day")), today)
 
 
 def find_dates(ft: MappedText, today: date) -> list[tuple[int, int, str]]:

@@ -64,6 +64,13 @@ def _code_pattern(alphabet: str, length: int) -> re.Pattern[str]:
 _FIN = _code_pattern(FIN_ALPHABET, FIN_LENGTH)
 _BOOKING_CODE = _code_pattern(BOOKING_CODE_ALPHABET, BOOKING_CODE_LENGTH)
 _NUMBER_THEN_WORD = re.compile(r"\d+[A-Za-z]+")
+_ASCII_DIGIT = re.compile("[0-9]")  # every code has one
+_DIGIT = re.compile(r"\d")
+# No valid phone number has fewer digits, country code included: Austria, Germany and Iran
+# (two-digit codes) have the shortest national numbers, of four digits (an AZ number without
+# a country code has nine). PhoneNumberMatcher only picks digits, plus "x" as punctuation,
+# which a vanity-number reading may turn into a digit: those count too.
+_MIN_PHONE_DIGITS = 6
 
 
 def _plausible_code(token: str) -> bool:
@@ -82,6 +89,8 @@ def _codes(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int, str]
 
 
 def _phones(text: str) -> Iterator[tuple[int, int, str]]:
+    if len(_DIGIT.findall(text)) + text.count("x") + text.count("X") < _MIN_PHONE_DIGITS:
+        return
     # POSSIBLE, then a validity check: VALID alone rejects "55 123 45 67" (no trunk 0).
     matcher = phonenumbers.PhoneNumberMatcher(text, "AZ", leniency=phonenumbers.Leniency.POSSIBLE)
     for m in matcher:
@@ -125,10 +134,10 @@ def extract_entities(
         ("date", find_dates(ft, _today(now))),
         ("time", find_times(ft)),
         ("phone", _phones(text)),
-        ("fin", _codes(text, _FIN)),
-        ("booking_code", _codes(text, _BOOKING_CODE)),
         ("center", find_centers(ft, centers)),
     ]
+    if _ASCII_DIGIT.search(text):
+        found += [("fin", _codes(text, _FIN)), ("booking_code", _codes(text, _BOOKING_CODE))]
     candidates = [
         Entity(entity, value, start, end) for entity, spans in found for start, end, value in spans
     ]

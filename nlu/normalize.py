@@ -18,6 +18,7 @@ functions and the ``*_spans`` functions can never disagree.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -313,6 +314,189 @@ def _to_mapped(items: _Items) -> MappedText:
     )
 
 
+# --- the folding pipeline on whole strings ----------------------------------------------------
+#
+# ``_folded_items`` walks the text once per step, a tuple per character. For "plain" text (no
+# combining marks or format characters, and nothing on which the regex classes ``\w``/``\d``
+# disagree with ``_is_word``/``str.isdecimal``), ``_folded_fast`` does the same steps on the
+# string: ``str.translate`` for the per-character mappings, regexes to find the few places the
+# other steps change something, and the offsets are spliced only there. Any other text takes
+# ``_folded_items`` itself.
+
+_NOT_PLAIN = "\x00"  # stands for a character the string path cannot take (NUL is one of them)
+
+
+def _plain_char(ch: str) -> bool:
+    return ch.isalnum() == (ch.isalpha() or ch.isdecimal())
+
+
+class _PlainTable(dict[int, str]):
+    """``str.translate`` table: a character → its ``_mapped`` form, or ``_NOT_PLAIN``.
+
+    With ``one_to_one`` a character that maps to no or several characters ("ъ", "я") is
+    ``_NOT_PLAIN`` too, so the translated text has the original's offsets.
+    """
+
+    def __init__(self, *, one_to_one: bool) -> None:
+        super().__init__()
+        self.one_to_one = one_to_one
+
+    def __missing__(self, cp: int) -> str:
+        ch = chr(cp)
+        out = _NOT_PLAIN
+        if ch != _NOT_PLAIN and not _is_mark(ch) and unicodedata.category(ch) != "Cf":
+            mapped = _mapped(ch)
+            if all(map(_plain_char, mapped)) and (len(mapped) == 1 or not self.one_to_one):
+                out = mapped
+        if len(self) < 65536:  # bounded, like the other per-character memos
+            self[cp] = out
+        return out
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table applying ``_fold_char``."""
+
+    def __missing__(self, cp: int) -> str:
+        out = _fold_char(chr(cp))
+        if len(self) < 65536:
+            self[cp] = out
+        return out
+
+
+_ONE_TO_ONE = _PlainTable(one_to_one=True)
+_EXPANDING = _PlainTable(one_to_one=False)
+_FOLD_TABLE = _FoldTable()
+# On plain text: a non-word character other than a space between two words (which ``_clean``
+# keeps as it is); a run of one letter; a digraph.
+_NON_WORD = re.compile(r"(?!(?<=[^\W_]) (?=[^\W_]))[\W_]")
+_RUN2 = re.compile(r"([^\W\d_])\1+")
+_DIGRAPH = re.compile("|".join(_DIGRAPHS))
+_FOURS = re.compile("4+")
+
+# Offsets of each character of a string into the original; None for "character k is k".
+_Offsets = list[int] | None
+# (a, b, c): the characters [a, b) become ``c`` (one character or none), spanning all of them.
+_Edits = list[tuple[int, int, str]]
+
+
+def _splice(
+    text: str, starts: _Offsets, ends: _Offsets, edits: _Edits
+) -> tuple[str, list[int], list[int]]:
+    if starts is None or ends is None:
+        starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+    out: list[str] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    done = 0
+    for a, b, c in edits:
+        out.append(text[done:a])
+        out_starts += starts[done:a]
+        out_ends += ends[done:a]
+        if c:
+            out.append(c)
+            out_starts.append(starts[a])
+            out_ends.append(ends[b - 1])
+        done = b
+    out.append(text[done:])
+    out_starts += starts[done:]
+    out_ends += ends[done:]
+    return "".join(out), out_starts, out_ends
+
+
+def _clean_edits(text: str) -> _Edits:
+    """``_clean``: which non-word characters it drops and which it turns into a space."""
+    edits: _Edits = []
+    n = len(text)
+    blank = True  # the output so far is empty or ends with a space
+    last = -1  # the previous non-word character
+    last_space = -1  # where in ``edits`` the last space written is
+    for m in _NON_WORD.finditer(text):
+        k = m.start()
+        if k != last + 1:
+            blank = False  # words (and the spaces between them, kept as they are) in between
+        last = k
+        ch = text[k]
+        if _keep_separator(ch, text[k - 1] if k else "", text[k + 1] if k + 1 < n else ""):
+            blank = False
+        elif blank:
+            edits.append((k, k + 1, ""))
+        else:
+            last_space = len(edits)
+            edits.append((k, k + 1, _SPACE))
+            blank = True
+    if blank and last == n - 1 and last_space >= 0:  # no trailing space
+        k = edits[last_space][0]
+        edits[last_space] = (k, k + 1, "")
+    return [(a, b, c) for a, b, c in edits if c != _SPACE or text[a] != _SPACE]
+
+
+def _four_edits(text: str) -> _Edits:
+    """``_four_as_c``: which runs of "4" it turns into "c"."""
+    edits: _Edits = []
+    n = len(text)
+    for m in _FOURS.finditer(text):
+        k, j = m.span()
+        prev = text[k - 1] if k else ""
+        nxt = text[j] if j < n else ""
+        touches_letter = prev.isalpha() or nxt.isalpha()
+        touches_number = any(c.isdecimal() or c in ".:/+-" for c in (prev, nxt) if c)
+        if touches_letter and not touches_number:
+            edits.extend((i, i + 1, "c") for i in range(k, j))
+    return edits
+
+
+def _pattern_edits(pattern: re.Pattern[str], text: str, by_group: bool) -> _Edits:
+    if by_group:  # a run of one letter → the letter
+        return [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
+    return [(m.start(), m.end(), _DIGRAPHS[m.group()]) for m in pattern.finditer(text)]
+
+
+def _folded_fast(text: str) -> tuple[str, _Offsets, _Offsets] | None:
+    """``_folded_items(text)`` as (text, starts, ends); None if ``text`` is not plain."""
+    s = text.translate(_ONE_TO_ONE)
+    starts: _Offsets = None
+    ends: _Offsets = None
+    if _NOT_PLAIN in s:
+        s = text.translate(_EXPANDING)
+        if _NOT_PLAIN in s:
+            return None
+        starts, ends = [], []
+        for k, ch in enumerate(text):
+            width = len(_EXPANDING[ord(ch)])
+            starts += [k] * width
+            ends += [k + 1] * width
+    edits = _clean_edits(s)
+    if edits:
+        s, starts, ends = _splice(s, starts, ends, edits)
+    # No collapsing of 3+ letters here: folding keeps a run of one letter a run of one letter,
+    # so the collapsing of 2+ below covers it, with the same spans.
+    s = s.translate(_FOLD_TABLE)
+    if "4" in s:
+        edits = _four_edits(s)
+        if edits:
+            s, starts, ends = _splice(s, starts, ends, edits)
+    if _RUN2.search(s):
+        s, starts, ends = _splice(s, starts, ends, _pattern_edits(_RUN2, s, True))
+    if _DIGRAPH.search(s):  # a new run can only appear where a digraph was replaced
+        s, starts, ends = _splice(s, starts, ends, _pattern_edits(_DIGRAPH, s, False))
+        if _RUN2.search(s):
+            s, starts, ends = _splice(s, starts, ends, _pattern_edits(_RUN2, s, True))
+    return s, starts, ends
+
+
+@lru_cache(maxsize=1024)  # shared: a message is folded for intents and services, then spanned
+def _folded(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """``fold(text)`` with the ``starts`` and ``ends`` of ``fold_spans(text)``."""
+    fast = _folded_fast(text)
+    if fast is None:
+        mapped = _to_mapped(_folded_items(text))
+        return mapped.text, mapped.starts, mapped.ends
+    folded, starts, ends = fast
+    if starts is None or ends is None:
+        return folded, tuple(range(len(folded))), tuple(range(1, len(folded) + 1))
+    return folded, tuple(starts), tuple(ends)
+
+
 # --- public functions ---------------------------------------------------------------------------
 
 
@@ -338,7 +522,7 @@ def fold(text: str) -> str:
     so "təşəkkür" and "tesekur" meet. Idempotent; never raises. Because of the "4" rule, match
     codes and IDs on the original or normalized text, not on this key.
     """
-    return "".join(ch for ch, _, _ in _folded_items(text))
+    return _folded(text)[0]
 
 
 def normalize_spans(text: str) -> MappedText:
@@ -355,4 +539,4 @@ def fold_spans(text: str) -> MappedText:
         m = re.search("sat", ft.text)
         start, end = ft.span(m.start(), m.end())  # (6, 10): "SAAT" in the original
     """
-    return _to_mapped(_folded_items(text))
+    return MappedText(*_folded(text))

@@ -22,6 +22,7 @@ from nlu.services import ServiceMatcher
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_VERSION = "1"  # bump when the features or the model change
+SURE = 0.8  # a ranking this confident needs no second look without the service's name
 
 
 class NLU:
@@ -54,12 +55,11 @@ class NLU:
             ),
         }
 
-
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
         """Intents of the text, or of the text less the service's name when that is clearer:
         a long official name dilutes the few words that say what is asked."""
         ranking = self.classifier.predict(text)[:10]
-        if service_id is None:
+        if service_id is None or ranking[0][1] >= SURE:
             return ranking
         rest = self.services.without_mention(text, service_id)
         if not rest or rest == text:

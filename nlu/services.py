@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from nlu.normalize import fold
 
@@ -31,44 +31,59 @@ class ServiceMatcher:
     def __init__(self, names: Mapping[str, Sequence[str]], display: Mapping[str, str]) -> None:
         """`names`: service id → its names and aliases; `display`: id → the name to show."""
         self._display = dict(display)
-        self._keys: list[tuple[str, str, re.Pattern[str] | None]] = []
+        self._keys: list[tuple[str, str]] = []  # (service id, folded alias)
         for service_id, texts in names.items():
-            for text in {fold(t) for t in texts if t.strip()}:
-                short = re.compile(rf"\b{re.escape(text)}") if len(text) <= _SHORT else None
-                self._keys.append((service_id, text, short))
+            self._keys += [
+                (service_id, key) for key in sorted({fold(t) for t in texts if t.strip()})
+            ]
+        self._short = [
+            (sid, re.compile(rf"\b{re.escape(key)}"))
+            for sid, key in self._keys
+            if len(key) <= _SHORT
+        ]
+        self._long = [(sid, key) for sid, key in self._keys if len(key) > _SHORT]
 
     def rank(self, text: str, limit: int = 3) -> list[ServiceCandidate]:
         key = fold(text)
         if not key:
             return []
         best: dict[str, float] = {}
-        for service_id, alias, short in self._keys:
-            score = self._score(key, alias, short)
-            if score >= MATCH_THRESHOLD and score > best.get(service_id, 0.0):
+        for service_id, score in self._scores(key):
+            if score > best.get(service_id, 0.0):
                 best[service_id] = score
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return [
             ServiceCandidate(i, self._display[i], min(1.0, round(s / 100, 3))) for i, s in ranked
         ]
 
-    @staticmethod
-    def _score(key: str, alias: str, short: re.Pattern[str] | None) -> float:
-        if short is not None:
-            return 100.0 if short.search(key) else 0.0
-        if len(alias) > len(key):
-            # The message is shorter than the name: it must be (nearly) the whole name, or a
-            # single word like "xidmət" would match every long name it occurs in.
-            return fuzz.ratio(alias, key)
+    def _scores(self, key: str) -> list[tuple[str, float]]:
+        """(service id, score) of every alias at or above the threshold."""
+        found = [(sid, 100.0) for sid, pattern in self._short if pattern.search(key)]
+        fits = [(sid, alias) for sid, alias in self._long if len(alias) <= len(key)]
+        # One batched call: rapidfuzz loops in C over the aliases the message can contain.
+        hits = process.extract(
+            key,
+            [alias for _, alias in fits],
+            scorer=fuzz.partial_ratio,
+            score_cutoff=MATCH_THRESHOLD,
+            limit=None,
+        )
         # Longer aliases are more specific: a tie between "sosial yardım" and a 25-letter name
         # goes to the longer one.
-        return fuzz.partial_ratio(alias, key) + min(len(alias), 40) / 100
+        found += [(fits[pos][0], score + min(len(alias), 40) / 100) for alias, score, pos in hits]
+        for sid, alias in self._long:
+            # A message shorter than a name must be (nearly) the whole name, or a single word
+            # like "xidmət" would match every long name it occurs in.
+            if len(alias) > len(key) and (score := fuzz.ratio(alias, key)) >= MATCH_THRESHOLD:
+                found.append((sid, score))
+        return found
 
     def without_mention(self, text: str, service_id: str) -> str:
         """`text` less the words that name `service_id` ("bəs ünvanlı yardım üçün?" → "bəs
         üçün?"), so what is left can be classified on its own."""
         stems = {
             word[:5]
-            for sid, alias, _ in self._keys
+            for sid, alias in self._keys
             if sid == service_id
             for word in alias.split()
             if len(word) >= 4

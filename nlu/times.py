@@ -95,7 +95,23 @@ def _hour_word(found: str) -> int:
     return _hour_words()[" ".join(found.split())]
 
 
+@cache
+def _noon_word() -> str:
+    return fold("günorta")
+
+
+@cache
+def _time_words() -> tuple[str, ...]:
+    """Without a digit, a time needs "saat", a qualifier (each contains one of these) or noon."""
+    return (fold("saat"), _noon_word(), fold("səhər"), fold("axşam"), fold("gecə"))
+
+
+_DIGIT = re.compile(r"\d")
+
+
 def _matches(text: str) -> Iterator[tuple[int, int, int, int]]:
+    if not _DIGIT.search(text) and not any(word in text for word in _time_words()):
+        return  # no hour number, and an hour word alone is just a number
     qualifiers = _qualifiers()
     for m in _pattern().finditer(text):
         said_saat = m["saat"] is not None
@@ -121,8 +137,9 @@ def _matches(text: str) -> Iterator[tuple[int, int, int, int]]:
         hour = (qualifier or _working_hours)(hour)
         if 0 <= hour <= 23 and 0 <= minute <= 59:
             yield m.start(), m.end(), hour, minute
-    for m in _noon_pattern().finditer(text):
-        yield m.start(), m.end(), 12, 0
+    if _noon_word() in text:
+        for m in _noon_pattern().finditer(text):
+            yield m.start(), m.end(), 12, 0
 
 
 def find_times(ft: MappedText) -> list[tuple[int, int, str]]:

@@ -447,3 +447,34 @@ def test_entities_are_well_formed(text: str) -> None:
             datetime.strptime(e.value, "%Y-%m-%d")
         elif e.entity == "time":
             datetime.strptime(e.value, "%H:%M")
+
+
+# --- shortcuts must not change results ---
+
+
+def test_no_valid_phone_number_is_shorter_than_the_digit_bound() -> None:
+    from phonenumbers.phonenumberutil import (
+        COUNTRY_CODES_FOR_NON_GEO_REGIONS,
+        SUPPORTED_REGIONS,
+        PhoneMetadata,
+    )
+
+    from nlu.entities import _MIN_PHONE_DIGITS
+
+    metadata = [PhoneMetadata.metadata_for_region(r) for r in SUPPORTED_REGIONS]
+    metadata += [
+        PhoneMetadata.metadata_for_nongeo_region(c) for c in COUNTRY_CODES_FOR_NON_GEO_REGIONS
+    ]
+    shortest = min(len(str(m.country_code)) + min(m.general_desc.possible_length) for m in metadata)
+    assert shortest >= _MIN_PHONE_DIGITS
+    assert found("+49 30 1234") == [("phone", "+49301234", "+49 30 1234")]  # short, and found
+
+
+def test_a_changed_centers_mapping_is_seen() -> None:
+    centers = {"x": ["Xəzər"], "y": ["Xəzər", "Yasamal"]}
+    assert values("Xəzər", "center", centers=centers) == ["x"]  # a tie: the first listed
+    centers["x"] = centers.pop("x")  # the same mapping, reordered
+    assert values("Xəzər", "center", centers=centers) == ["y"]
+    centers["x"].append("Bərdə")  # a name added in place
+    assert values("Bərdə", "center", centers=centers) == ["x"]
+    assert values("Yasamal", "center", centers=dict(centers)) == ["y"]

@@ -197,3 +197,36 @@ def test_fold_spans_cyrillic_expansion() -> None:
 def test_span_rejects_empty_slices() -> None:
     with pytest.raises(ValueError):
         fold_spans("abc").span(1, 1)
+
+
+# fold and fold_spans take a string-at-a-time path for most text; the per-character pipeline
+# is the reference it must agree with, offsets included.
+_FOLD_STEPS = st.text(alphabet="sShHcCgGkKwW4aAəƏeEıIİi1 .:/+-_?ъЯ\u0307\u200b²", max_size=30)
+
+
+@settings(max_examples=500)
+@given(st.one_of(_any_text, _FOLD_STEPS))
+def test_fold_spans_agree_with_the_per_character_pipeline(text: str) -> None:
+    from nlu.normalize import _folded_items, _to_mapped
+
+    assert fold_spans(text) == _to_mapped(_folded_items(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Salaaam",
+        "sshh shs",
+        "4ox u4un 44-cü",
+        "  ?a - b.c, d_e  ",
+        "Яна",
+        "əəee",
+        "ə² x",
+        "a\u200bb",
+    ],
+)
+def test_fold_spans_examples_agree_with_the_per_character_pipeline(text: str) -> None:
+    from nlu.normalize import _folded_items, _to_mapped
+
+    assert fold_spans(text) == _to_mapped(_folded_items(text))
+    assert fold(text) == fold_spans(text).text
