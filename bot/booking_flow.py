@@ -175,6 +175,8 @@ class BookingDialogue:
         if progress.purpose == "book" or progress.step in ("day", "time"):
             if progress.step == "identity":
                 turn.say(t("booking.bad_phone"), request_contact=True)
+            elif progress.step == "center":
+                turn.say(t("booking.unknown_center"), self._center_choices(progress))
             else:
                 await self._advance(state, turn)
             return True

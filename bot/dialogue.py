@@ -226,7 +226,15 @@ class Dialogue:
         if await self.booking.on_text(state, text, parsed, turn):
             turn.intent = _FLOW_INTENT[state.booking.purpose] if state.booking else "book_slot"
             return True
-        if confident and intent not in ("affirm", "deny", "book_slot"):
+        # A place, a yes/no or something unclear is an attempt at the current question; any
+        # other clear question means the person moved on.
+        if confident and intent not in (
+            "affirm",
+            "deny",
+            "book_slot",
+            "ask_location",
+            "out_of_scope",
+        ):
             await self.booking.abandon(state)  # the person moved on; the held slot is freed
             return False
         return await self.booking.reprompt(state, turn)
