@@ -21,6 +21,8 @@ class Settings(BaseSettings):
         default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
     )
     telegram_api_base: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE")
+    telegram_rate_global: float = Field(default=30.0, validation_alias="TELEGRAM_RATE_GLOBAL")
+    telegram_rate_per_chat: float = Field(default=1.0, validation_alias="TELEGRAM_RATE_PER_CHAT")
 
     twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
@@ -30,6 +32,13 @@ class Settings(BaseSettings):
     twilio_whatsapp_number: str | None = Field(
         default=None, validation_alias="TWILIO_WHATSAPP_NUMBER"
     )
+
+    # The phone line: where "0 – a person" is dialled, and the prompts' text-to-speech tools.
+    call_center_number: str = Field(default="142", validation_alias="DOST_CALL_CENTER_NUMBER")
+    espeak_binary: str = Field(default="espeak-ng", validation_alias="DOST_ESPEAK_BINARY")
+    sox_binary: str = Field(default="sox", validation_alias="DOST_SOX_BINARY")
+    # The IVR simulator page at /simulator/ivr (drives the voice webhooks without a phone).
+    ivr_simulator: bool = Field(default=True, validation_alias="DOST_IVR_SIMULATOR")
 
     nlu_backend: str = Field(default="builtin", validation_alias="NLU_BACKEND")
     rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")

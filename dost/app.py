@@ -14,6 +14,8 @@ from bot.engine import build_engine
 from bot.redis_conn import EmbeddedRedis, connect
 from bot.reminders import Reminders
 from bot.worker import arq_pool, build_worker
+from channels.telegram.webhook import telegram_router
+from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from dost import api_v1
 from knowledge.centers import default_centers
@@ -75,5 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
 
+    # Twilio: voice IVR and SMS/WhatsApp webhooks (off without Twilio credentials), the audio
+    # prompts at /audio and the IVR simulator at /simulator/ivr.
+    app.include_router(
+        twilio_router(
+            settings,
+            engine_getter=lambda request: request.app.state.engine,
+            redis_getter=lambda request: request.app.state.redis,
+        )
+    )
     app.include_router(api_v1.router)
+    # Telegram: POST /webhooks/telegram (off, with one log line, without TELEGRAM_BOT_TOKEN).
+    app.include_router(telegram_router(settings))
     return app

@@ -67,6 +67,24 @@ def _worker(args: argparse.Namespace) -> int:
     return run()
 
 
+def _telegram_poll(args: argparse.Namespace) -> int:
+    from dost.commands.telegram import poll
+
+    return poll()
+
+
+def _telegram_set_webhook(args: argparse.Namespace) -> int:
+    from dost.commands.telegram import set_webhook
+
+    return set_webhook(args.url, drop_pending=args.drop_pending_updates)
+
+
+def _telegram_delete_webhook(args: argparse.Namespace) -> int:
+    from dost.commands.telegram import delete_webhook
+
+    return delete_webhook()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -112,6 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
     acreate = asub.add_parser("create", help="create a key; it is printed once, only its hash kept")
     acreate.add_argument("--name", required=True)
     acreate.set_defaults(func=_apikeys_create)
+
+    telegram = sub.add_parser("telegram", help="the Telegram channel: polling, webhook set-up")
+    tgsub = telegram.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)
+    tpoll = tgsub.add_parser("poll", help="run the Telegram channel in polling mode (development)")
+    tpoll.set_defaults(func=_telegram_poll)
+    tset = tgsub.add_parser("set-webhook", help="register the webhook with a secret token")
+    tset.add_argument(
+        "url", nargs="?", default=None, help="default: PUBLIC_BASE_URL + /webhooks/telegram"
+    )
+    tset.add_argument("--drop-pending-updates", action="store_true")
+    tset.set_defaults(func=_telegram_set_webhook)
+    tdel = tgsub.add_parser("delete-webhook", help="remove the webhook (e.g. before polling)")
+    tdel.set_defaults(func=_telegram_delete_webhook)
 
     nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
     nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)

@@ -1,0 +1,8 @@
+"""The Telegram channel (aiogram 3): webhook and polling, rendering, identity, rate limits.
+
+Modules: `webhook` (the FastAPI route), `channel` (updates → engine → replies), `handlers` (the
+aiogram router), `render` (Outbound → messages), `sender` (sending, limits, errors),
+`ratelimit`, `callback_data`, `directory` (chat ↔ phone, subscriptions, reachability),
+`chat_state`, `keys` (its Redis keys, all under "dost:tg:"), `texts` (+ texts.yaml).
+Only `webhook` is imported by the app factory; aiogram loads when the channel is on.
+"""

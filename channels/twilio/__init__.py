@@ -1,0 +1,135 @@
+"""Twilio channels: the phone line (voice IVR), SMS and WhatsApp, and the IVR simulator.
+
+`twilio_router(settings, engine_getter, redis_getter)` is all the composition root needs:
+- GET /audio/<key>.wav — the prompts (always on: the simulator plays them too);
+- /webhooks/twilio/voice… and /webhooks/twilio/messaging… — only with TWILIO_ACCOUNT_SID and
+  TWILIO_AUTH_TOKEN set; without them one log line says the Twilio channels are off;
+- /simulator/ivr — unless DOST_IVR_SIMULATOR=false (see simulator.py for how it signs).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, FastAPI, Request
+
+from bot.logs import get_logger
+from channels.twilio.audio import AudioPrompts, audio_router
+from channels.twilio.messaging import (
+    MessagingChannel,
+    Messenger,
+    messaging_router,
+    status_callback_url,
+)
+from channels.twilio.security import Signatures
+from channels.twilio.simulator import simulator_router
+from channels.twilio.texts import words
+from channels.twilio.voice import VoiceChannel, speech_hints, voice_router
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from bot.config import Settings
+
+log = get_logger("dost.twilio")
+
+
+def build_messenger(settings: Settings) -> Messenger | None:
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    if not (settings.twilio_sms_number or settings.twilio_whatsapp_number):
+        return None
+    return Messenger(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        api_base=settings.twilio_api_base,
+        sms_from=settings.twilio_sms_number,
+        whatsapp_from=settings.twilio_whatsapp_number,
+        status_callback=status_callback_url(settings.public_base_url),
+    )
+
+
+def build_voice(settings: Settings, messenger: Messenger | None) -> VoiceChannel:
+    from knowledge.store import default_passports
+
+    audio = AudioPrompts(settings.data_dir, espeak=settings.espeak_binary, sox=settings.sox_binary)
+    hints = speech_hints(list(default_passports().values()), words("voice.speech_hints"))
+    return VoiceChannel(
+        audio, call_center_number=settings.call_center_number, messenger=messenger, hints=hints
+    )
+
+
+def twilio_router(
+    settings: Settings,
+    engine_getter: Callable[[Request], Any],
+    redis_getter: Callable[[Request], aioredis.Redis],
+) -> APIRouter:
+    router = APIRouter()
+    configured = bool(settings.twilio_account_sid and settings.twilio_auth_token)
+    messenger = build_messenger(settings)
+    voice = build_voice(settings, messenger)
+    router.include_router(audio_router(voice.audio))
+    base = settings.public_base_url
+
+    signatures: Signatures | None = None
+    if configured:
+        assert settings.twilio_auth_token is not None
+        signatures = Signatures(settings.twilio_auth_token)
+        router.include_router(voice_router(voice, signatures, base, engine_getter, redis_getter))
+        messaging = MessagingChannel(conversation_ttl_seconds=settings.conversation_ttl_seconds)
+        router.include_router(
+            messaging_router(messaging, signatures, base, engine_getter, redis_getter)
+        )
+        if not base:
+            log.warning(
+                "PUBLIC_BASE_URL is not set: Twilio signatures are checked against the URL "
+                "rebuilt from the request (X-Forwarded-Proto/Host)"
+            )
+    else:
+        log.info(
+            "twilio channels off (voice, SMS, WhatsApp): TWILIO_ACCOUNT_SID and "
+            "TWILIO_AUTH_TOKEN are not set"
+        )
+
+    if settings.ivr_simulator:
+
+        def private_app(main: FastAPI) -> tuple[FastAPI, Signatures]:
+            """The voice routes on a per-process token only the simulator knows (Twilio off)."""
+            existing = getattr(main.state, "twilio_simulator_voice", None)
+            if existing is None:
+                signer = Signatures(secrets.token_hex(32))
+                app = FastAPI()
+                app.include_router(
+                    voice_router(
+                        build_voice(settings, None),
+                        signer,
+                        base,
+                        lambda _request: engine_getter(_MainRequest(main)),
+                        lambda _request: redis_getter(_MainRequest(main)),
+                    )
+                )
+                existing = main.state.twilio_simulator_voice = (app, signer)
+            return existing
+
+        router.include_router(
+            simulator_router(
+                audio=voice.audio,
+                public_base_url=base,
+                redis_getter=redis_getter,
+                signatures=signatures,
+                private_app=private_app,
+            )
+        )
+    return router
+
+
+class _MainRequest:
+    """Stands in for a request to the main app, for getters that read `request.app.state`."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+
+__all__ = ["twilio_router"]

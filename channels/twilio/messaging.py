@@ -1,0 +1,286 @@
+"""SMS and WhatsApp over Twilio: the messaging webhook, opt-out, outbound messages.
+
+Inbound (POST /webhooks/twilio/messaging, signed): `From` is "+994…" for SMS and
+"whatsapp:+994…" for WhatsApp; the conversation is "sms:<number>" or "whatsapp:<number>". The
+sender's number identifies the person: the first message of a conversation also hands the engine
+`Contact(phone, verified=True)`, so a booking does not ask for a phone number. The reply goes
+back as TwiML `<Message>`, its choices as numbered lines:
+- "1"…"N" pick choice N of the last reply; "0" asks for a person (the engine's hand-off point);
+- STOP (and STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, DAYANDIR) opts the address out and START
+  (UNSTOP, and the Azerbaijani word for start) back in; while opted out only START is answered
+  and nothing is sent to the address.
+  On a real Twilio number, Twilio's Advanced Opt-Out also handles STOP/START itself (and may
+  answer them); the set kept here is what this service respects for its own outbound messages.
+- A retry of the same MessageSid returns the same TwiML without a second engine turn.
+
+Outbound messages (`Messenger.send`) go through Twilio's REST API with the async client
+(`AsyncTwilioHttpClient`); `TWILIO_API_BASE` points it at another server (tests). Each one asks
+for status callbacks at POST /webhooks/twilio/messaging/status, recorded in Redis.
+
+Redis keys (this channel's own, all under "dost:twilio:"): msg:choices:<conversation> (the last
+numbered choices), msg:known:<conversation>, msg:reply:<MessageSid> (the cached TwiML),
+optout (a set of addresses), msg:status:<MessageSid> (a hash), lock:<conversation>.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.logs import get_logger
+from bot.messages import Choice, Contact, Inbound, Outbound
+from channels.twilio import menu
+from channels.twilio.security import Signatures, public_origin
+from channels.twilio.texts import tx, words
+from nlu.normalize import fold
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+log = get_logger("dost.twilio.messaging")
+
+PREFIX = "dost:twilio:"
+OPTOUT_KEY = PREFIX + "optout"
+REPLY_TTL_SECONDS = 24 * 3600
+STATUS_TTL_SECONDS = 7 * 24 * 3600
+TWIML_TYPE = "application/xml"
+
+
+class ChatEngine(Protocol):
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
+
+
+EngineGetter = Callable[[Request], ChatEngine]
+RedisGetter = Callable[[Request], "aioredis.Redis"]
+
+
+def address_parts(address: str) -> tuple[str, str]:
+    """("whatsapp", "+994…") for "whatsapp:+994…", ("sms", "+994…") for a plain number."""
+    if address.startswith("whatsapp:"):
+        return "whatsapp", address.removeprefix("whatsapp:")
+    return "sms", address
+
+
+async def is_opted_out(redis: aioredis.Redis, address: str) -> bool:
+    return bool(await redis.sismember(OPTOUT_KEY, address))
+
+
+async def record_status(redis: aioredis.Redis, sid: str, fields: dict[str, str]) -> None:
+    key = f"{PREFIX}msg:status:{sid}"
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(key, mapping={**fields, "updated_at": datetime.now(UTC).isoformat()})
+        pipe.expire(key, STATUS_TTL_SECONDS)
+        await pipe.execute()
+
+
+class Messenger:
+    """Outbound SMS and WhatsApp messages through Twilio's REST API (async client)."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        api_base: str | None = None,
+        sms_from: str | None = None,
+        whatsapp_from: str | None = None,
+        status_callback: str | None = None,
+    ) -> None:
+        from twilio.http.async_http_client import AsyncTwilioHttpClient
+        from twilio.rest import Client
+
+        # No pooled session: one is opened per request, so nothing is tied to an event loop.
+        self.client = Client(
+            account_sid, auth_token, http_client=AsyncTwilioHttpClient(pool_connections=False)
+        )
+        if api_base:
+            self.client.api.base_url = api_base.rstrip("/")
+        self.sms_from = sms_from
+        self.whatsapp_from = whatsapp_from
+        self.status_callback = status_callback
+
+    def can_send(self, to: str) -> bool:
+        channel, _ = address_parts(to)
+        return bool(self.whatsapp_from if channel == "whatsapp" else self.sms_from)
+
+    async def send(self, redis: aioredis.Redis, to: str, body: str) -> list[str]:
+        """Send `body` (split into messages of at most 1600 characters); the message SIDs.
+        Nothing is sent to an opted-out address."""
+        if await is_opted_out(redis, to):
+            log.info("outbound message not sent: opted out")
+            return []
+        channel, _ = address_parts(to)
+        sender = self.whatsapp_from if channel == "whatsapp" else self.sms_from
+        if not sender:
+            raise RuntimeError(f"no Twilio number configured for {channel}")
+        if channel == "whatsapp" and not sender.startswith("whatsapp:"):
+            sender = f"whatsapp:{sender}"
+        extra: dict[str, Any] = {}
+        if self.status_callback:
+            extra["status_callback"] = self.status_callback
+        sids = []
+        for chunk in menu.split_message(body):
+            message = await self.client.messages.create_async(
+                to=to, from_=sender, body=chunk, **extra
+            )
+            sids.append(message.sid)
+            await record_status(
+                redis,
+                message.sid,
+                {
+                    "status": str(message.status or "queued"),
+                    "channel": channel,
+                    "direction": "outbound",
+                },
+            )
+        log.info("outbound message sent", channel=channel, messages=len(sids))
+        return sids
+
+
+def _twiml(replies: list[str]) -> str:
+    response = MessagingResponse()
+    for text in replies:
+        for chunk in menu.split_message(text):
+            response.message(chunk)
+    return str(response)
+
+
+def _is_word(body: str, key: str) -> bool:
+    folded = fold(body).strip().strip(".!")
+    return bool(folded) and folded in {fold(w) for w in words(key)}
+
+
+class MessagingChannel:
+    def __init__(self, *, conversation_ttl_seconds: int = 7 * 24 * 3600) -> None:
+        self.ttl = conversation_ttl_seconds
+
+    async def handle(
+        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str]
+    ) -> str:
+        address = params.get("From", "")
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        body = params.get("Body", "")
+        channel, number = address_parts(address)
+        conversation = f"{channel}:{number}"
+        reply_key = f"{PREFIX}msg:reply:{sid}"
+        lock = redis.lock(f"{PREFIX}lock:{conversation}", timeout=30, blocking_timeout=30)
+        async with lock:
+            if sid:
+                cached = await redis.get(reply_key)
+                if cached is not None:
+                    log.info("messaging retry answered from cache", channel=channel)
+                    return cached
+            twiml = await self._turn(redis, engine, channel, number, address, sid, body)
+            if sid:
+                await redis.set(reply_key, twiml, ex=REPLY_TTL_SECONDS)
+        return twiml
+
+    async def _turn(
+        self,
+        redis: aioredis.Redis,
+        engine: ChatEngine,
+        channel: str,
+        number: str,
+        address: str,
+        sid: str,
+        body: str,
+    ) -> str:
+        conversation = f"{channel}:{number}"
+        if _is_word(body, "messaging.stop_words"):
+            await redis.sadd(OPTOUT_KEY, address)
+            log.info("opted out", channel=channel)
+            return _twiml([tx("messaging.stopped")])
+        if _is_word(body, "messaging.start_words"):
+            await redis.srem(OPTOUT_KEY, address)
+            log.info("opted in", channel=channel)
+            return _twiml([tx("messaging.started")])
+        if await is_opted_out(redis, address):
+            return _twiml([])
+
+        def inbound(**kw: Any) -> Inbound:
+            return Inbound(conversation_id=conversation, channel=channel, **kw)
+
+        known_key = f"{PREFIX}msg:known:{conversation}"
+        if number.startswith("+") and await redis.set(known_key, "1", nx=True, ex=self.ttl):
+            # The sender's number identifies the person (as Telegram's shared contact does).
+            await engine.handle(
+                inbound(contact=Contact(phone=number, verified=True), message_id=f"{sid}:contact")
+            )
+
+        choices_key = f"{PREFIX}msg:choices:{conversation}"
+        raw = await redis.get(choices_key)
+        choices = [Choice.model_validate(c) for c in json.loads(raw)] if raw else []
+        text = body.strip()
+        if text.isdigit() and len(text) <= 2:
+            n = int(text)
+            if n == 0:
+                person = next((c.id for c in choices if c.id in menu.PERSON_CHOICES), None)
+                message = (
+                    inbound(choice=person) if person else inbound(text=tx("voice.person_request"))
+                )
+            elif 1 <= n <= len(choices):
+                message = inbound(choice=choices[n - 1].id)
+            elif choices:
+                return _twiml(
+                    [menu.sms_text([Outbound(text=tx("messaging.invalid_number"))], choices)]
+                )
+            else:
+                message = inbound(text=text)
+        else:
+            message = inbound(text=body)
+        replies = await engine.handle(message.model_copy(update={"message_id": sid or None}))
+        if not replies:
+            return _twiml([])  # a duplicate the engine already answered
+        offered = [c for r in replies for c in r.choices]
+        await redis.set(
+            choices_key,
+            json.dumps([c.model_dump() for c in offered], ensure_ascii=False),
+            ex=self.ttl,
+        )
+        return _twiml([menu.sms_text(replies, offered)])
+
+
+def messaging_router(
+    channel: MessagingChannel,
+    signatures: Signatures,
+    public_base_url: str | None,
+    engine_getter: EngineGetter,
+    redis_getter: RedisGetter,
+) -> APIRouter:
+    router = APIRouter(prefix="/webhooks/twilio/messaging", include_in_schema=False)
+
+    @router.post("")
+    async def incoming(request: Request) -> Response:
+        params = await signatures.verify(request, public_base_url)
+        twiml = await channel.handle(redis_getter(request), engine_getter(request), params)
+        return Response(twiml, media_type=TWIML_TYPE)
+
+    @router.post("/status")
+    async def status(request: Request) -> Response:
+        params = await signatures.verify(request, public_base_url)
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        if sid:
+            fields = {"status": params.get("MessageStatus") or params.get("SmsStatus") or ""}
+            if params.get("ErrorCode"):
+                fields["error_code"] = params["ErrorCode"]
+            await record_status(redis_getter(request), sid, fields)
+        return Response(status_code=204)
+
+    return router
+
+
+def status_callback_url(public_base_url: str | None) -> str | None:
+    return (
+        f"{public_base_url.rstrip('/')}/webhooks/twilio/messaging/status"
+        if public_base_url
+        else None
+    )
+
+
+__all__ = ["MessagingChannel", "Messenger", "messaging_router", "public_origin"]

@@ -1,0 +1,549 @@
+"""The phone line (IVR) on Twilio Voice: webhooks in, TwiML out.
+
+- POST /webhooks/twilio/voice — an incoming call. The caller's number (`From`) identifies the
+  person: the engine gets `Contact(phone=From, verified=True)` once, so booking look-ups work.
+  The conversation is "voice:<CallSid>".
+- POST /webhooks/twilio/voice/gather?seq=N — what the caller pressed or said (`Digits`,
+  `SpeechResult`), or nothing (a timeout: `actionOnEmptyResult`).
+- POST /webhooks/twilio/voice/dial?seq=N — how the transfer to a person ended.
+- POST /webhooks/twilio/voice/status — call status callbacks, recorded in Redis.
+
+Every prompt is an Azerbaijani audio file (`<Play>`, see audio.py) inside one
+`<Gather input="dtmf speech" language="az-AZ">` with hints from the passports. Keys: 1–9 pick a
+choice (menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
+DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main menu
+(the engine's "main" choice when the menu has one, else the words `voice.main_menu_request` of
+texts.yaml, which the NLU reads as "list the services"). Speech goes through the NLU, except a
+choice's own title or a digit's name ("iki"), which pick that choice.
+Long content is read briefly with "1 – the full text by SMS". Silence or a key that is not in
+the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
+
+Retries: each request carries `seq`; the TwiML answered for (CallSid, seq) is kept in Redis and a
+retried webhook gets it back without another engine turn (and `Inbound.message_id` is
+"<CallSid>:<seq>", so the engine would not repeat the turn either). A request for any other seq
+than the expected one replays the current prompt and changes nothing.
+
+Redis keys (this channel's own): dost:twilio:call:<CallSid>:screen (what is being offered),
+…:twiml:<seq>, …:status (a hash), …:events (the call's transcript), dost:twilio:lock:voice:<sid>.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from bot.logs import get_logger
+from bot.messages import Choice, Contact, Inbound, Outbound
+from channels.twilio import menu
+from channels.twilio.audio import AudioPrompts, speakable
+from channels.twilio.messaging import Messenger
+from channels.twilio.security import Signatures, public_origin
+from channels.twilio.texts import tx, words
+from nlu.normalize import fold
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+log = get_logger("dost.twilio.voice")
+
+PREFIX = "dost:twilio:call:"
+CALL_TTL_SECONDS = 4 * 3600
+EVENTS_LIMIT = 500
+MAX_REPROMPTS = 2  # silent or wrong answers that just repeat the prompt
+GATHER_TIMEOUT_SECONDS = 6
+PHONE_TIMEOUT_SECONDS = 10
+DIAL_TIMEOUT_SECONDS = 30
+MAX_HINTS = 100
+MAX_HINT_CHARS = 100
+SAY_FALLBACK_LANGUAGE = "tr-TR"  # the closest Twilio voice; only when audio cannot be made
+SIMULATOR_PARAM = "DostSimulator"  # set (and signed) by the IVR simulator: no real SMS then
+TWIML_TYPE = "application/xml"
+
+
+class ChatEngine(Protocol):
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
+
+
+EngineGetter = Callable[[Request], ChatEngine]
+RedisGetter = Callable[[Request], "aioredis.Redis"]
+
+
+class Screen(BaseModel):
+    """What the caller is being offered: enough to repeat it, page it and map the keys."""
+
+    seq: int  # the seq of the request expected next
+    texts: list[str] = Field(default_factory=list)  # what was said before the menu
+    choices: list[Choice] = Field(default_factory=list)  # the engine's choices, all of them
+    page: int = 0
+    full_text: str | None = None  # long content that 1 sends by SMS
+    mode: Literal["menu", "phone"] = "menu"  # phone: the engine asked for a phone number
+    can_sms: bool = False  # the caller's number is known and SMS can be sent to it
+    misses: int = 0  # silences and wrong keys in a row
+
+
+class Reply(BaseModel):
+    """One step's outcome before it becomes TwiML."""
+
+    prefix: list[str] = Field(default_factory=list)  # said first ("I did not hear you")
+    screen: Screen | None = None  # then this menu, in a Gather
+    final: bool = False  # the last chance: "0 for a person, or the call ends"
+    menu_only: bool = False  # the screen's texts were just heard: only the keys again
+    dial: bool = False
+    goodbye: bool = False  # say goodbye and hang up
+
+
+def speech_hints(passports: Sequence[object], extra: Sequence[str] = ()) -> list[str]:
+    """Service names and aliases plus the channel's own words, as Twilio's `hints` wants them."""
+    seen: set[str] = set()
+    hints: list[str] = []
+    candidates: list[str] = [*extra]
+    for p in passports:
+        candidates += [getattr(p, "display_name", ""), *getattr(p, "aliases", [])]
+    for raw in candidates:
+        hint = " ".join(raw.replace(",", " ").split())[:MAX_HINT_CHARS]
+        if hint and hint.casefold() not in seen:
+            seen.add(hint.casefold())
+            hints.append(hint)
+    return hints[:MAX_HINTS]
+
+
+class VoiceChannel:
+    def __init__(
+        self,
+        audio: AudioPrompts,
+        *,
+        call_center_number: str = "142",
+        messenger: Messenger | None = None,
+        hints: Sequence[str] = (),
+    ) -> None:
+        self.audio = audio
+        self.call_center = call_center_number
+        self.messenger = messenger
+        self.hints = list(hints)
+
+    # --- the webhooks ------------------------------------------------------------------------
+
+    async def incoming(
+        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], base: str
+    ) -> str:
+        sid = params.get("CallSid", "")
+        async with self._lock(redis, sid):
+            cached = await redis.get(self._key(sid, "twiml:0"))
+            if cached is not None:
+                return cached
+            await self._event(redis, sid, "call", from_=_masked(params.get("From", "")))
+            reply = await self._start(engine, sid, params.get("From", ""), seq=1)
+            return await self._finish(redis, sid, 0, reply, base)
+
+    async def gather(
+        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
+    ) -> str:
+        return await self._step(redis, engine, params, seq, base, self._on_gather)
+
+    async def dial_ended(
+        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
+    ) -> str:
+        return await self._step(redis, engine, params, seq, base, self._on_dial_ended)
+
+    async def status(self, redis: aioredis.Redis, params: dict[str, str]) -> None:
+        sid = params.get("CallSid", "")
+        if not sid:
+            return
+        fields = {
+            "status": params.get("CallStatus", ""),
+            "updated_at": datetime.now(UTC).isoformat(),
+        }
+        if params.get("CallDuration"):
+            fields["duration"] = params["CallDuration"]
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key(sid, "status"), mapping=fields)
+            pipe.expire(self._key(sid, "status"), CALL_TTL_SECONDS)
+            if fields["status"] in ("completed", "busy", "failed", "no-answer", "canceled"):
+                pipe.delete(self._key(sid, "screen"))  # the TwiML cache stays for late retries
+            await pipe.execute()
+        await self._event(redis, sid, "status", status=fields["status"])
+
+    # --- one step ----------------------------------------------------------------------------
+
+    async def _step(
+        self,
+        redis: aioredis.Redis,
+        engine: ChatEngine,
+        params: dict[str, str],
+        seq: int,
+        base: str,
+        handler: Callable[..., Awaitable[Reply]],
+    ) -> str:
+        sid = params.get("CallSid", "")
+        async with self._lock(redis, sid):
+            cached = await redis.get(self._key(sid, f"twiml:{seq}"))
+            if cached is not None:
+                log.info("voice retry answered from cache", seq=seq)
+                return cached
+            raw = await redis.get(self._key(sid, "screen"))
+            if raw is None:  # an unknown or expired call: start over
+                reply = await self._start(engine, sid, params.get("From", ""), seq=seq + 1)
+                return await self._finish(redis, sid, seq, reply, base)
+            screen = Screen.model_validate_json(raw)
+            if seq != screen.seq:  # a stale or forged step: say the current prompt again
+                log.info("voice step out of sequence", seq=seq, expected=screen.seq)
+                return await self._render(Reply(screen=screen), base)
+            screen.seq = seq + 1
+            reply = await handler(redis, engine, sid, params, screen, seq)
+            return await self._finish(redis, sid, seq, reply, base)
+
+    async def _on_gather(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
+        digits = params.get("Digits", "").strip()
+        speech = params.get("SpeechResult", "").strip()
+        conversation = f"voice:{sid}"
+        mid = f"{sid}:{seq}"
+
+        async def ask(**kw: object) -> Reply:
+            inbound = Inbound(conversation_id=conversation, channel="voice", message_id=mid, **kw)
+            return self._from_engine(await engine.handle(inbound), screen)
+
+        if digits:
+            await self._event(redis, sid, "caller", digits=digits)
+        elif speech:
+            await self._event(redis, sid, "caller", speech=speech)
+
+        if screen.mode == "phone" and digits and digits not in ("*", "0"):
+            return await ask(text=digits.rstrip("#"))
+        if digits == "*":
+            screen.misses = 0
+            return Reply(screen=screen)
+        if digits == "#":
+            if any(c.id in menu.MAIN_CHOICES for c in screen.choices):
+                return await ask(choice="main")
+            return await ask(text=tx("voice.main_menu_request"))
+        if digits == "0":
+            return await self._person(ask, screen)
+        if digits:
+            entry = self._entry(screen, digits)
+            if entry is None:
+                return self._missed(screen, tx("voice.invalid_key"))
+            return await self._pick(redis, ask, sid, params, screen, entry)
+        if speech:
+            entry = self._spoken_entry(screen, speech)
+            if entry is not None:
+                return await self._pick(redis, ask, sid, params, screen, entry)
+            return await ask(text=speech)
+        return self._missed(screen, tx("voice.not_heard"))
+
+    async def _on_dial_ended(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
+        status = params.get("DialCallStatus", "")
+        await self._event(redis, sid, "dial_ended", status=status)
+        if status in ("completed", "answered"):
+            return Reply(goodbye=True)
+        screen.misses = 0
+        return Reply(prefix=[tx("voice.dial_failed")], screen=screen)
+
+    async def _start(self, engine: ChatEngine, sid: str, caller: str, seq: int) -> Reply:
+        conversation = f"voice:{sid}"
+        if _is_number(caller):
+            inbound = Inbound(
+                conversation_id=conversation,
+                channel="voice",
+                contact=Contact(phone=caller, verified=True),
+                message_id=f"{sid}:start",
+            )
+        else:  # a hidden number: no identity, just the main menu
+            inbound = Inbound(
+                conversation_id=conversation,
+                channel="voice",
+                text=tx("voice.main_menu_request"),
+                message_id=f"{sid}:start",
+            )
+        replies = await engine.handle(inbound)
+        choices = [c for r in replies for c in r.choices]
+        # The engine's acknowledgement of the number is for chats; a caller hears a welcome.
+        can_sms = (
+            _is_number(caller) and self.messenger is not None and self.messenger.can_send(caller)
+        )
+        return Reply(
+            screen=Screen(seq=seq, texts=[tx("voice.welcome")], choices=choices, can_sms=can_sms)
+        )
+
+    async def _person(self, ask, screen: Screen) -> Reply:
+        """0: tell the engine's hand-off point (live operators plug in there), then dial."""
+        person = next((c.id for c in screen.choices if c.id in menu.PERSON_CHOICES), None)
+        reply = await (ask(choice=person) if person else ask(text=tx("voice.person_request")))
+        if not reply.dial:  # the engine did not hear it as a request for a person: 0 still is
+            reply = Reply(
+                screen=Screen(seq=screen.seq, choices=screen.choices, can_sms=screen.can_sms),
+                dial=True,
+            )
+        return reply
+
+    async def _pick(self, redis, ask, sid, params, screen: Screen, entry: menu.Entry) -> Reply:
+        screen.misses = 0
+        if entry.value == menu.NEXT_PAGE:
+            screen.page += 1
+            return Reply(screen=screen)
+        if entry.value == menu.SMS_OFFER:
+            return await self._send_full_text(redis, sid, params, screen)
+        return await ask(choice=entry.value)
+
+    async def _send_full_text(
+        self, redis, sid: str, params: dict[str, str], screen: Screen
+    ) -> Reply:
+        text, screen.full_text = screen.full_text or "", None  # sent once; the offer is gone
+        caller = params.get("From", "")
+        try:
+            if params.get(SIMULATOR_PARAM):
+                log.info("simulated call: SMS not sent")
+            elif self.messenger is not None:
+                await self.messenger.send(redis, caller, text)
+            else:
+                raise RuntimeError("no messenger")
+        except Exception as exc:
+            log.warning("SMS from a call failed", error=f"{type(exc).__name__}: {exc}")
+            return Reply(prefix=[tx("voice.sms_failed")], screen=screen, menu_only=True)
+        await self._event(redis, sid, "sms", text=text)
+        return Reply(prefix=[tx("voice.sms_sent")], screen=screen, menu_only=True)
+
+    def _missed(self, screen: Screen, what: str) -> Reply:
+        screen.misses += 1
+        if screen.misses <= MAX_REPROMPTS:
+            return Reply(prefix=[what], screen=screen)
+        if screen.misses == MAX_REPROMPTS + 1:
+            return Reply(prefix=[what], screen=screen, final=True)
+        return Reply(goodbye=True)
+
+    def _from_engine(self, replies: list[Outbound], screen: Screen) -> Reply:
+        if not replies:  # the engine saw this message already: the current prompt again
+            return Reply(screen=screen)
+        texts: list[str] = []
+        full_text = None
+        for out in replies:
+            if out.handoff is not None:
+                continue  # its text is for chats ("call 142"); the caller is put through
+            body = menu.without_sources(out)
+            if menu.is_long(body):
+                full_text = out.text
+                body = f"{menu.brief(body)}\n{tx('voice.brief_more')}"
+            texts.append(body)
+        choices = [c for out in replies for c in out.choices]
+        new = Screen(
+            seq=screen.seq,
+            texts=texts,
+            choices=choices,
+            full_text=full_text,
+            mode="phone" if any(o.request_contact for o in replies) else "menu",
+            can_sms=screen.can_sms,
+        )
+        if any(o.handoff is not None for o in replies):
+            return Reply(screen=new, dial=True)
+        if any(o.hangup for o in replies):
+            return Reply(prefix=texts, goodbye=True)
+        return Reply(screen=new)
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def _sms_offer(self, screen: Screen) -> bool:
+        return bool(screen.full_text) and screen.can_sms
+
+    def _entries(self, screen: Screen) -> list[menu.Entry]:
+        return menu.keypad(screen.choices, page=screen.page, sms_offer=self._sms_offer(screen))
+
+    def _entry(self, screen: Screen, digits: str) -> menu.Entry | None:
+        return next((e for e in self._entries(screen) if e.digit == digits), None)
+
+    def _spoken_entry(self, screen: Screen, speech: str) -> menu.Entry | None:
+        said = fold(speech).strip(" .!?")
+        digit_words = [fold(w) for w in words("voice.digit_words")]
+        for e in self._entries(screen):
+            if said == fold(e.title) or (
+                said in digit_words and str(digit_words.index(said)) == e.digit
+            ):
+                return e
+        return None
+
+    # --- TwiML -------------------------------------------------------------------------------
+
+    async def _finish(self, redis, sid: str, seq: int, reply: Reply, base: str) -> str:
+        said: list[str] = []
+        twiml = await self._render(reply, base, said)
+        async with redis.pipeline(transaction=True) as pipe:
+            if reply.screen is not None and not reply.goodbye:
+                pipe.set(
+                    self._key(sid, "screen"), reply.screen.model_dump_json(), ex=CALL_TTL_SECONDS
+                )
+            else:
+                pipe.delete(self._key(sid, "screen"))
+            pipe.set(self._key(sid, f"twiml:{seq}"), twiml, ex=CALL_TTL_SECONDS)
+            await pipe.execute()
+        if said:
+            await self._event(redis, sid, "prompt", texts=said)
+        if reply.dial:
+            await self._event(redis, sid, "dial", number=self.call_center)
+        elif reply.goodbye:
+            await self._event(redis, sid, "hangup")
+        return twiml
+
+    async def _render(self, reply: Reply, base: str, said: list[str] | None = None) -> str:
+        """The TwiML of a reply; what it says is appended to `said`."""
+        response = VoiceResponse()
+        said = [] if said is None else said
+
+        async def speak(target, texts: Sequence[str]) -> None:
+            spoken = [s for s in (speakable(text) for text in texts) if s]
+            keys = await asyncio.gather(
+                *(self.audio.ensure(s) for s in spoken)
+            )  # rendered in threads
+            for text, key in zip(spoken, keys, strict=True):
+                said.append(text)
+                if key is not None:
+                    target.play(f"{base}/audio/{key}.wav")
+                else:
+                    target.say(text, language=SAY_FALLBACK_LANGUAGE)
+
+        screen = reply.screen
+        if reply.goodbye:
+            await speak(response, [*reply.prefix, tx("voice.goodbye")])
+            response.hangup()
+        elif reply.dial:
+            await speak(
+                response, [*reply.prefix, *(screen.texts if screen else []), tx("voice.connecting")]
+            )
+            seq = screen.seq if screen else 0
+            response.dial(
+                self.call_center,
+                action=f"{base}/webhooks/twilio/voice/dial?seq={seq}",
+                method="POST",
+                timeout=DIAL_TIMEOUT_SECONDS,
+            )
+        elif screen is not None:
+            action = f"{base}/webhooks/twilio/voice/gather?seq={screen.seq}"
+            gather = self._gather(screen, action)
+            lines = [*reply.prefix]
+            if not (reply.final or reply.menu_only):
+                lines += screen.texts
+            if screen.mode == "phone":
+                lines.append(tx("voice.phone_prompt"))
+            elif reply.final:
+                lines.append(tx("voice.final_navigation"))
+            else:
+                lines += menu.menu_lines(self._entries(screen))
+                lines.append(tx("voice.navigation"))
+            await speak(gather, lines)
+            response.append(gather)
+            response.redirect(action, method="POST")  # if Twilio ever falls through the Gather
+        return str(response)
+
+    def _gather(self, screen: Screen, action: str) -> Gather:
+        hints = speech_hints(
+            [], [*(c.title for c in menu.keypad_choices(screen.choices)), *self.hints]
+        )
+        common = {
+            "input": "dtmf speech",
+            "action": action,
+            "method": "POST",
+            "language": "az-AZ",
+            "hints": ", ".join(hints),
+            "speech_timeout": "auto",
+            "action_on_empty_result": True,
+        }
+        if screen.mode == "phone":
+            return Gather(finish_on_key="#", timeout=PHONE_TIMEOUT_SECONDS, **common)
+        return Gather(num_digits=1, timeout=GATHER_TIMEOUT_SECONDS, **common)
+
+    # --- Redis -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(sid: str, part: str) -> str:
+        return f"{PREFIX}{sid}:{part}"
+
+    @staticmethod
+    def _lock(redis: aioredis.Redis, sid: str):
+        return redis.lock(f"dost:twilio:lock:voice:{sid}", timeout=60, blocking_timeout=60)
+
+    async def _event(self, redis: aioredis.Redis, sid: str, kind: str, **data: object) -> None:
+        entry = {
+            "at": datetime.now(UTC).isoformat(),
+            "kind": kind,
+            **{k.rstrip("_"): v for k, v in data.items()},
+        }
+        key = self._key(sid, "events")
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+            pipe.ltrim(key, -EVENTS_LIMIT, -1)
+            pipe.expire(key, CALL_TTL_SECONDS)
+            await pipe.execute()
+
+
+async def call_events(redis: aioredis.Redis, sid: str, start: int = 0) -> list[dict]:
+    """The call's transcript as the caller experienced it (prompts, keys, speech, SMS, dial)."""
+    raw = await redis.lrange(f"{PREFIX}{sid}:events", start, -1)
+    return [json.loads(r) for r in raw]
+
+
+def _is_number(caller: str) -> bool:
+    return caller.startswith("+") and caller[1:].isdigit() and 8 <= len(caller) <= 16
+
+
+def _masked(number: str) -> str:
+    return f"***{number[-2:]}" if _is_number(number) else "hidden"
+
+
+def voice_router(
+    channel: VoiceChannel,
+    signatures: Signatures,
+    public_base_url: str | None,
+    engine_getter: EngineGetter,
+    redis_getter: RedisGetter,
+) -> APIRouter:
+    router = APIRouter(prefix="/webhooks/twilio/voice", include_in_schema=False)
+
+    def seq_of(request: Request) -> int:
+        try:
+            return max(0, int(request.query_params.get("seq", "0")))
+        except ValueError:
+            return 0
+
+    def twiml(body: str) -> Response:
+        return Response(body, media_type=TWIML_TYPE, headers={"Cache-Control": "no-store"})
+
+    @router.post("")
+    async def incoming(request: Request) -> Response:
+        params = await signatures.verify(request, public_base_url)
+        base = public_origin(request, public_base_url)
+        return twiml(
+            await channel.incoming(redis_getter(request), engine_getter(request), params, base)
+        )
+
+    @router.post("/gather")
+    async def gather(request: Request) -> Response:
+        params = await signatures.verify(request, public_base_url)
+        base = public_origin(request, public_base_url)
+        return twiml(
+            await channel.gather(
+                redis_getter(request), engine_getter(request), params, seq_of(request), base
+            )
+        )
+
+    @router.post("/dial")
+    async def dial(request: Request) -> Response:
+        params = await signatures.verify(request, public_base_url)
+        base = public_origin(request, public_base_url)
+        return twiml(
+            await channel.dial_ended(
+                redis_getter(request), engine_getter(request), params, seq_of(request), base
+            )
+        )
+
+    @router.post("/status")
+    async def status(request: Request) -> Response:
+        params = await signatures.verify(request, public_base_url)
+        await channel.status(redis_getter(request), params)
+        return Response(status_code=204)
+
+    return router

@@ -1,0 +1,198 @@
+"""The Twilio channel's pure pieces: keypad pages, brief reading, text for the ear, SMS
+numbering and splitting, the signed URL behind a proxy, the audio renderer."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from starlette.requests import Request
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.messages import Choice, Outbound, SourceRef
+from channels.twilio import menu
+from channels.twilio.audio import AudioPrompts, audio_key, speakable
+from channels.twilio.security import Signatures, public_origin, public_url
+from channels.twilio.texts import tx
+from channels.twilio.voice import speech_hints
+
+
+def choices(n: int, *extra: str) -> list[Choice]:
+    return [Choice(id=f"c{i}", title=f"T{i}") for i in range(1, n + 1)] + [
+        Choice(id=e, title=e) for e in extra
+    ]
+
+
+def test_up_to_nine_choices_are_keys_one_to_nine_without_main_and_person() -> None:
+    entries = menu.keypad(choices(9, "main", "human", "t:human"))
+    assert [(e.digit, e.value) for e in entries] == [(str(i), f"c{i}") for i in range(1, 10)]
+
+
+def test_more_than_nine_choices_page_by_eight_and_nine_is_next() -> None:
+    many = choices(11)
+    first = menu.keypad(many, page=0)
+    assert [e.value for e in first] == [f"c{i}" for i in range(1, 9)] + [menu.NEXT_PAGE]
+    assert first[-1].digit == "9"
+    second = menu.keypad(many, page=1)
+    assert [(e.digit, e.value) for e in second] == [
+        ("1", "c9"),
+        ("2", "c10"),
+        ("3", "c11"),
+        ("9", menu.NEXT_PAGE),
+    ]
+    assert menu.keypad(many, page=2) == first  # after the last page it starts over
+    assert menu.page_count(many, sms_offer=False) == 2
+
+
+def test_the_sms_offer_is_key_one() -> None:
+    entries = menu.keypad(choices(3), sms_offer=True)
+    assert [(e.digit, e.value) for e in entries][:2] == [("1", menu.SMS_OFFER), ("2", "c1")]
+    assert menu.menu_lines(entries)[0] == tx(
+        "voice.choice_line", title=tx("voice.sms_offer_title"), digit="1"
+    )
+
+
+def test_long_is_over_400_characters_or_more_than_three_items() -> None:
+    assert not menu.is_long("Sənədlər:\n• A\n• B\n• C")
+    assert menu.is_long("Sənədlər:\n• A\n• B\n• C\n• D")
+    assert menu.is_long("x" * 401)
+    text = "Sənədlər:\n• A\n• B\n• C\n• D\n• E\n\nSonra."
+    assert menu.brief(text) == "Sənədlər:\n• A\n• B\n• C"
+    long_line = "Söz " * 200
+    brief = menu.brief(long_line)
+    assert len(brief) <= menu.LONG_CHARS and long_line.startswith(brief)
+
+
+def test_the_source_footer_is_left_out_for_the_ear() -> None:
+    from bot.answers import source_footer
+
+    sources = [SourceRef(passport="02-04-10-00", field="21", title="Sənədlər")]
+    out = Outbound(text="Cavab.\n\n" + source_footer(sources), sources=sources)
+    assert menu.without_sources(out) == "Cavab."
+
+
+def test_speakable_text() -> None:
+    assert speakable("Sənədlər:\n• Şəxsiyyət vəsiqəsi\n• «Arayış»") == (
+        "Sənədlər: Şəxsiyyət vəsiqəsi. Arayış."
+    )
+    assert speakable("Növbə kodu: T99A4V") == "Növbə kodu: T, 9, 9, A, 4, V."
+    assert speakable("⬅ Əsas menyu") == "Əsas menyu."
+    assert audio_key("a") == audio_key("a") != audio_key("b") and len(audio_key("a")) == 24
+
+
+def test_sms_numbered_lines_and_splitting() -> None:
+    text = menu.sms_text([Outbound(text="Seçin:")], choices(2))
+    assert text.splitlines()[:5] == ["Seçin:", "", "1. T1", "2. T2", tx("messaging.person_line")]
+    parts = menu.split_message(("abc " * 300 + "\n\n") * 3)
+    assert all(len(p) <= 1600 for p in parts) and len(parts) == 3
+
+
+def test_hints_are_comma_free_unique_and_bounded() -> None:
+    class P:
+        display_name = "Ünvanlı dövlət sosial yardımı (ÜDSY)"
+        aliases = ("ÜDSY", "üdsy", "a, b", "x" * 150)
+
+    hints = speech_hints([P()] * 3, ["növbə"])
+    assert hints[0] == "növbə" and "a b" in hints
+    assert len([h for h in hints if h.casefold() == "üdsy"]) == 1
+    assert all("," not in h and len(h) <= 100 for h in hints)
+    assert len(speech_hints([P()], [str(i) for i in range(500)])) == 100
+
+
+def _request(headers: dict[str, str], path: str = "/webhooks/twilio/voice", query: str = ""):
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "http",
+        "server": ("10.0.0.5", 8000),
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    return Request(scope)
+
+
+def test_the_signed_url_is_the_public_one() -> None:
+    request = _request({"host": "10.0.0.5:8000"}, "/webhooks/twilio/voice/gather", "seq=3")
+    assert public_url(request, "https://dost.example") == (
+        "https://dost.example/webhooks/twilio/voice/gather?seq=3"
+    )
+    assert public_url(request, None) == "http://10.0.0.5:8000/webhooks/twilio/voice/gather?seq=3"
+    proxied = _request(
+        {"host": "10.0.0.5:8000", "x-forwarded-proto": "https", "x-forwarded-host": "ivr.example"}
+    )
+    assert public_origin(proxied, None) == "https://ivr.example"
+    # PUBLIC_BASE_URL wins over the forwarded headers (they are only for when it is unset).
+    assert public_origin(proxied, "https://dost.example/") == "https://dost.example"
+    # A public URL with a path prefix that the proxy passes through is not counted twice.
+    prefixed = _request({"host": "x"}, "/dost/webhooks/twilio/voice")
+    assert public_url(prefixed, "https://gov.example/dost") == (
+        "https://gov.example/dost/webhooks/twilio/voice"
+    )
+
+
+def test_signatures_round_trip() -> None:
+    signatures = Signatures("t" * 32)
+    params = {"CallSid": "CA1", "Digits": "1"}
+    url = "https://dost.example/webhooks/twilio/voice/gather?seq=1"
+    signature = signatures.sign(url, params)
+    assert signatures.valid(url, params, signature)
+    assert signatures.valid(url.replace("dost.example", "dost.example:443"), params, signature)
+    assert not signatures.valid(url, {**params, "Digits": "2"}, signature)
+    assert not signatures.valid(url, params, "")
+
+
+@pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("sox") is None,
+    reason="espeak-ng and sox are installed by scripts/test.sh",
+)
+async def test_renderer_makes_8khz_mulaw_wav_and_a_recording_wins(tmp_path: Path) -> None:
+    prompts = AudioPrompts(tmp_path)
+    key = await prompts.ensure("Salam, DOST mərkəzinə xoş gəlmisiniz.")
+    assert key is not None
+    wav = prompts.path(key)
+    data = wav.read_bytes()
+    assert data[:4] == b"RIFF" and int.from_bytes(data[20:22], "little") == 7
+    assert int.from_bytes(data[22:24], "little") == 1  # mono
+    assert int.from_bytes(data[24:28], "little") == 8000
+    assert len(data) > 8000  # more than a second of speech
+    assert prompts.text_of(key) == "Salam, DOST mərkəzinə xoş gəlmisiniz."
+    studio = tmp_path / "recordings" / f"{key}.wav"
+    studio.parent.mkdir()
+    studio.write_bytes(b"RIFF-studio")
+    assert prompts.path(key) == studio
+    assert prompts.path("../../etc/passwd") is None and prompts.text_of("..") is None
+
+
+async def test_renderer_failure_is_none(tmp_path: Path) -> None:
+    prompts = AudioPrompts(tmp_path, espeak=str(tmp_path / "missing"))
+    assert await prompts.ensure("Salam") is None
+    prompts = AudioPrompts(tmp_path, sox="false")  # sox fails: no half-made file is kept
+    assert await prompts.ensure("Salam") is None
+    assert not list((tmp_path / "cache" / "audio").glob("*.wav"))
+
+
+def test_twiml_builders_render_gather_attributes() -> None:
+    """The attribute names Twilio expects come out of twilio's own builders."""
+    from twilio.twiml.voice_response import Gather
+
+    response = VoiceResponse()
+    response.append(
+        Gather(
+            input="dtmf speech",
+            action="/a",
+            action_on_empty_result=True,
+            speech_timeout="auto",
+            num_digits=1,
+            language="az-AZ",
+        )
+    )
+    xml = str(response)
+    for attribute in (
+        'actionOnEmptyResult="true"',
+        'speechTimeout="auto"',
+        'numDigits="1"',
+        'language="az-AZ"',
+    ):
+        assert attribute in xml

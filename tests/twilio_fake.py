@@ -1,0 +1,129 @@
+"""A local fake of Twilio's REST API, enough for sending messages: the real twilio client (its
+async HTTP client, aiohttp) talks to it over loopback HTTP, with `client.api.base_url` pointed
+here (the TWILIO_API_BASE setting).
+
+POST /2010-04-01/Accounts/<sid>/Messages.json checks HTTP Basic auth (account SID and auth
+token), records the form and answers 201 with the JSON Twilio returns. Anything else is 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str
+    auth_token: str
+    url: str = ""
+    messages: list[dict[str, str]] = field(default_factory=list)
+    rejected: int = 0
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/2010-04-01/Accounts/{sid}/Messages.json")
+        async def create_message(sid: str, request: Request) -> JSONResponse:
+            expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+            if (
+                sid != self.account_sid
+                or request.headers.get("authorization") != f"Basic {expected}"
+            ):
+                self.rejected += 1
+                return JSONResponse(
+                    {"code": 20003, "message": "Authenticate", "status": 401}, status_code=401
+                )
+            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            message_sid = "SM" + secrets.token_hex(16)
+            self.messages.append({**form, "Sid": message_sid})
+            now = format_datetime(datetime.now(UTC), usegmt=True)
+            body = form.get("Body", "")
+            return JSONResponse(
+                {
+                    "account_sid": sid,
+                    "api_version": "2010-04-01",
+                    "body": body,
+                    "date_created": now,
+                    "date_sent": None,
+                    "date_updated": now,
+                    "direction": "outbound-api",
+                    "error_code": None,
+                    "error_message": None,
+                    "from": form.get("From"),
+                    "messaging_service_sid": None,
+                    "num_media": "0",
+                    "num_segments": str(max(1, -(-len(body) // 67))),
+                    "price": None,
+                    "price_unit": "USD",
+                    "sid": message_sid,
+                    "status": "queued",
+                    "subresource_uris": {
+                        "media": f"/2010-04-01/Accounts/{sid}/Messages/{message_sid}/Media.json"
+                    },
+                    "to": form.get("To"),
+                    "uri": f"/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json",
+                },
+                status_code=201,
+            )
+
+        return app
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_fake(account_sid: str, auth_token: str) -> Iterator[FakeTwilio]:
+    """The fake under uvicorn on a free loopback port, in a background thread."""
+    import uvicorn
+
+    fake = FakeTwilio(account_sid, auth_token)
+    port = _free_port()
+    config = uvicorn.Config(
+        fake.app(), host="127.0.0.1", port=port, log_config=None, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="fake-twilio", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the fake Twilio API did not start")
+        time.sleep(0.02)
+    fake.url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# --- a test kit: Twilio's side of the webhooks ------------------------------------------------
+
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "x" * 32
+PUBLIC_BASE = "https://dost.example"
+AZ_LETTERS = "əğıöüşçƏĞİÖÜŞÇ"
+
+
+def signed_headers(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
+    """The X-Twilio-Signature Twilio would send for a POST of `params` to `url`."""
+    from twilio.request_validator import RequestValidator
+
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, params)}
