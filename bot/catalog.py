@@ -18,14 +18,32 @@ def _catalog() -> dict[str, Any]:
     return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
 
 
+def node(key: str) -> Any:
+    """Whatever the catalog holds at `key`: a text, a list of words or a group."""
+    value: Any = _catalog()
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
 def t(key: str, **values: object) -> str:
     """The catalog text at `key` ("answer.fee_free"), with its placeholders filled."""
-    node: Any = _catalog()
-    for part in key.split("."):
-        node = node[part]
-    if not isinstance(node, str):
+    text = node(key)
+    if not isinstance(text, str):
         raise KeyError(f"{key} is a group of texts, not a text")
-    return node.format(**values) if values else node
+    return text.format(**values) if values else text
+
+
+def words(key: str) -> list[str]:
+    value = node(key)
+    if not isinstance(value, list):
+        raise KeyError(f"{key} is not a list of words")
+    return [str(v) for v in value]
+
+
+def section(key: str) -> dict[str, str]:
+    """The texts directly under `key` (a channel hands them to its page or keyboard)."""
+    return {k: str(v) for k, v in node(key).items() if isinstance(v, str)}
 
 
 def has(key: str) -> bool:

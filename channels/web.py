@@ -6,7 +6,7 @@ conversation and per client address with fixed-window counters in Redis; when Re
 reached the limiter lets the message through (the engine has its own answer for that).
 
 The page is one Jinja2 template with a little vanilla JS and CSS next to it; every Azerbaijani
-text it shows comes from `web_texts.yaml`, injected through the template.
+text it shows comes from the `web` section of the text catalog, injected through the template.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import yaml
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.catalog import section
 from bot.messages import Inbound, Outbound
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-TEXTS_FILE = HERE / "web_texts.yaml"
 TEMPLATE_FILE = "web_chat.html"
 ASSETS = {"chat.js": "web_chat.js", "chat.css": "web_chat.css"}
 ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -198,11 +197,11 @@ async def hit_rate_limits(redis: aioredis.Redis, limits: Sequence[RateLimit]) ->
 
 @cache
 def web_texts() -> dict[str, str]:
-    texts: dict[str, Any] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
+    texts = section("web")
     missing = [key for key in (*SCRIPT_TEXT_KEYS, "page_title") if key not in texts]
     if missing:
-        raise KeyError(f"{TEXTS_FILE.name} lacks {', '.join(missing)}")
-    return {key: str(value) for key, value in texts.items()}
+        raise KeyError(f"the catalog's web section lacks {', '.join(missing)}")
+    return texts
 
 
 @cache

@@ -208,7 +208,7 @@ def test_page_and_assets(client: TestClient) -> None:
 
 
 def test_no_azerbaijani_literals_in_web_code() -> None:
-    """The web chat's Azerbaijani texts live in web_texts.yaml, not in code."""
+    """The web chat's Azerbaijani texts live in the catalog's web section, not in code."""
     letters = re.compile("[əğıöüşçƏĞİÖÜŞÇ]")
     for name in ("web.py", "web_chat.js", "web_chat.html"):
         source = (CHANNELS / name).read_text(encoding="utf-8")

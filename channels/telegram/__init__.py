@@ -3,6 +3,7 @@
 Modules: `webhook` (the FastAPI route), `channel` (updates → engine → replies), `handlers` (the
 aiogram router), `render` (Outbound → messages), `sender` (sending, limits, errors),
 `ratelimit`, `callback_data`, `directory` (chat ↔ phone, subscriptions, reachability),
-`chat_state`, `keys` (its Redis keys, all under "dost:tg:"), `texts` (+ texts.yaml).
+`chat_state`, `keys` (its Redis keys, all under "dost:tg:"), `texts` (the `telegram` section
+of bot/catalog.yaml).
 Only `webhook` is imported by the app factory; aiogram loads when the channel is on.
 """

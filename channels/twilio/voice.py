@@ -13,7 +13,7 @@ Every prompt is an Azerbaijani audio file (`<Play>`, see audio.py) inside one
 choice (menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
 DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main menu
 (the engine's "main" choice when the menu has one, else the words `voice.main_menu_request` of
-texts.yaml, which the NLU reads as "list the services"). Speech goes through the NLU, except a
+the catalog, which the NLU reads as "list the services"). Speech goes through the NLU, except a
 choice's own title or a digit's name ("iki"), which pick that choice.
 Long content is read briefly with "1 – the full text by SMS". Silence or a key that is not in
 the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
