@@ -11,7 +11,6 @@ text it shows comes from the `web` section of the text catalog, injected through
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
 from bot.messages import Inbound, Outbound
+from channels.pages import Page
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_FILE = "web_chat.html"
 ASSETS = {"chat.js": "web_chat.js", "chat.css": "web_chat.css"}
+PAGE = Page(HERE, "web_chat.html", ASSETS)
 ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 MAX_TEXT_CHARS = 10_000  # the API's limit; the engine itself trims longer-than-useful messages
@@ -205,29 +205,14 @@ def web_texts() -> dict[str, str]:
 
 
 @cache
-def _asset(name: str) -> tuple[bytes, str]:
-    """An asset's bytes and a short hash of them (the cache-busting `?v=`)."""
-    data = (HERE / ASSETS[name]).read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:12]
-
-
-@cache
 def render_page(base_path: str = "") -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
     texts = web_texts()
-    return env.get_template(TEMPLATE_FILE).render(
+    return PAGE.render(
         t=texts,
         script_texts={key: texts[key] for key in SCRIPT_TEXT_KEYS},
         api_url=f"{base_path}/api/v1/chat",
-        css_url=f"{base_path}/web-chat/chat.css?v={_asset('chat.css')[1]}",
-        js_url=f"{base_path}/web-chat/chat.js?v={_asset('chat.js')[1]}",
+        css_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.css"),
+        js_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.js"),
         max_text_chars=MAX_TEXT_CHARS,
     )
 
@@ -257,7 +242,7 @@ def web_chat_router(
     async def chat_asset(name: str, v: str | None = Query(default=None)) -> Response:
         if name not in ASSETS:
             raise HTTPException(status_code=404)
-        data, version = _asset(name)
+        data, version = PAGE.asset(name)
         cache_control = "public, max-age=31536000, immutable" if v == version else "no-cache"
         return Response(
             data,

@@ -21,7 +21,6 @@ Steps are rate-limited per client address. DOST_IVR_SIMULATOR=false turns the pa
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from functools import cache
@@ -35,6 +34,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.security import SIGNATURE_HEADER, Signatures
 from channels.twilio.texts import section
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_FILE = "ivr_simulator.html"
 ASSETS = {"ivr.js": "ivr_simulator.js", "ivr.css": "ivr_simulator.css"}
+PAGE = Page(HERE, "ivr_simulator.html", ASSETS)
 ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 SIMULATOR_CALLER = "+994120000000"
 SIMULATOR_ACCOUNT = "AC" + "0" * 32
@@ -83,26 +83,12 @@ def simulator_texts() -> dict[str, str]:
 
 
 @cache
-def _asset(name: str) -> tuple[bytes, str]:
-    data = (HERE / ASSETS[name]).read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:12]
-
-
-@cache
 def render_page(base_path: str = "") -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return env.get_template(TEMPLATE_FILE).render(
+    return PAGE.render(
         t=simulator_texts(),
         step_url=f"{base_path}/simulator/ivr/step",
-        css_url=f"{base_path}/simulator/ivr/static/ivr.css?v={_asset('ivr.css')[1]}",
-        js_url=f"{base_path}/simulator/ivr/static/ivr.js?v={_asset('ivr.js')[1]}",
+        css_url=PAGE.asset_url(f"{base_path}/simulator/ivr/static", "ivr.css"),
+        js_url=PAGE.asset_url(f"{base_path}/simulator/ivr/static", "ivr.js"),
         keys=["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"],
     )
 
@@ -179,7 +165,7 @@ def simulator_router(
     async def asset(name: str, v: str | None = Query(default=None)) -> Response:
         if name not in ASSETS:
             raise HTTPException(status_code=404)
-        data, version = _asset(name)
+        data, version = PAGE.asset(name)
         cache_control = "public, max-age=31536000, immutable" if v == version else "no-cache"
         return Response(
             data,
