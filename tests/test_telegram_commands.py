@@ -3,14 +3,17 @@ being the one `dost serve` then demands."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from bot.config import Settings, get_settings
+from channels.telegram import keys
 from dost.app import create_app
 from dost.cli import main
 from dost.commands.telegram import webhook_url
@@ -56,6 +59,8 @@ def test_set_webhook_generates_a_secret_that_serve_demands(
     assert webhook["drop_pending_updates"] is True
     secret = webhook["secret_token"]
     assert len(secret) >= 32
+    stored = redis.Redis.from_url(redis_url, decode_responses=True).get(keys.WEBHOOK_SECRET)
+    assert stored == hashlib.sha256(secret.encode()).hexdigest()  # only its hash is kept
     assert [c["command"] for c in emulator.commands] == ["start", "help", "operator", "stop"]
 
     shutil.copytree(nlu_cache, tmp_path / "cache")

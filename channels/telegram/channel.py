@@ -28,7 +28,7 @@ from bot.logs import get_logger
 from bot.messages import Contact, Inbound, Outbound
 from channels.telegram import keys
 from channels.telegram.callback_data import CallbackCodec
-from channels.telegram.chat_state import ChatState
+from channels.telegram.chat_state import ChatState, secret_digest
 from channels.telegram.directory import ChatDirectory
 from channels.telegram.handlers import build_router
 from channels.telegram.ratelimit import RedisRateLimiter
@@ -173,9 +173,11 @@ class TelegramChannel:
 
     # --- webhook -------------------------------------------------------------------------------
 
-    async def webhook_secret(self) -> str | None:
-        """TELEGRAM_WEBHOOK_SECRET, else the one `dost telegram set-webhook` generated."""
-        return self._configured_secret or await self.state.webhook_secret()
+    async def webhook_secret_digest(self) -> str | None:
+        """The hash of TELEGRAM_WEBHOOK_SECRET, else of the one `set-webhook` generated."""
+        if self._configured_secret:
+            return secret_digest(self._configured_secret)
+        return await self.state.webhook_secret_digest()
 
     async def accept(self, data: Any) -> str:
         """A webhook update: "bad", "duplicate" or "accepted" (then handled in the background)."""

@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from bot.logs import get_logger
+from channels.telegram.chat_state import secret_digest
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -52,7 +53,7 @@ def telegram_router(
 
         channel = TelegramChannel.from_settings(settings, engine_getter(app), redis_getter(app))
         app.state.telegram = channel
-        if not await channel.webhook_secret():
+        if not await channel.webhook_secret_digest():
             log.warning(
                 "telegram webhook has no secret and refuses every request: set "
                 "TELEGRAM_WEBHOOK_SECRET or run `dost telegram set-webhook`"
@@ -69,13 +70,9 @@ def telegram_router(
     @router.post(WEBHOOK_PATH, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
         channel = request.app.state.telegram
-        expected = await channel.webhook_secret()
+        expected = await channel.webhook_secret_digest()
         given = request.headers.get(SECRET_HEADER)
-        if (
-            not expected
-            or given is None
-            or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-        ):
+        if not expected or given is None or not hmac.compare_digest(secret_digest(given), expected):
             log.warning("telegram webhook refused: wrong or missing secret token")
             return Response(status_code=403)
         try:
