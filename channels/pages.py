@@ -9,6 +9,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from fastapi import HTTPException, Response
+
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
 
 class Page:
     def __init__(self, directory: Path, template: str, assets: Mapping[str, str]) -> None:
@@ -21,6 +25,18 @@ class Page:
     def _read(self, name: str) -> tuple[bytes, str]:
         data = (self.directory / self.assets[name]).read_bytes()
         return data, hashlib.sha256(data).hexdigest()[:12]
+
+    def asset_response(self, name: str, version: str | None) -> Response:
+        """The asset, cached for a year when asked for by its current version (`?v=`)."""
+        if name not in self.assets:
+            raise HTTPException(status_code=404)
+        data, current = self.asset(name)
+        cache_control = "public, max-age=31536000, immutable" if version == current else "no-cache"
+        return Response(
+            data,
+            media_type=TYPES[Path(self.assets[name]).suffix],
+            headers={"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"},
+        )
 
     def asset_url(self, prefix: str, name: str) -> str:
         return f"{prefix}/{name}?v={self.asset(name)[1]}"

@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 ASSETS = {"chat.js": "web_chat.js", "chat.css": "web_chat.css"}
 PAGE = Page(HERE, "web_chat.html", ASSETS)
-ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 MAX_TEXT_CHARS = 10_000  # the API's limit; the engine itself trims longer-than-useful messages
 MAX_CHOICE_CHARS = 256
@@ -240,15 +239,7 @@ def web_chat_router(
 
     @router.get("/web-chat/{name}", include_in_schema=False)
     async def chat_asset(name: str, v: str | None = Query(default=None)) -> Response:
-        if name not in ASSETS:
-            raise HTTPException(status_code=404)
-        data, version = PAGE.asset(name)
-        cache_control = "public, max-age=31536000, immutable" if v == version else "no-cache"
-        return Response(
-            data,
-            media_type=ASSET_TYPES[Path(ASSETS[name]).suffix],
-            headers={"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"},
-        )
+        return PAGE.asset_response(name, v)
 
     @router.post(
         "/api/v1/chat",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +15,9 @@ from bot.config import Settings
 from channels.twilio.simulator import SIMULATOR_CALLER, simulator_texts
 from channels.twilio.texts import tx
 from dost.app import create_app
+from tests.live_server import serve_in_thread
 from tests.test_twilio_voice import twilio_settings
-from tests.test_web_chat import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.test_web_chat import CHROMIUM, CHROMIUM_ARGS
 from tests.twilio_fake import FakeTwilio, running_fake
 
 ACCOUNT_SID_AND_TOKEN = ("AC" + "0123456789abcdef" * 2, "x" * 32)
@@ -126,26 +125,8 @@ def test_page_has_no_azerbaijani_literals_in_code() -> None:
 
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError("the app did not start under uvicorn")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(create_app(settings)) as url:
+        yield url
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +22,7 @@ from channels.web import (
     web_texts,
 )
 from dost.app import create_app
+from tests.live_server import serve_in_thread
 
 CHANNELS = Path(__file__).resolve().parent.parent / "channels"
 CHROMIUM = shutil.which("chromium")
@@ -218,37 +216,10 @@ def test_no_azerbaijani_literals_in_web_code() -> None:
 # --- the page in a real browser -------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
-    """The real app under uvicorn on a free port, in a background thread."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120  # the first start may train the NLU model
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the app did not start under uvicorn")
-        if time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError("the app took too long to start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(create_app(settings)) as url:
+        yield url
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")

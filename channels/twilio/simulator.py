@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 ASSETS = {"ivr.js": "ivr_simulator.js", "ivr.css": "ivr_simulator.css"}
 PAGE = Page(HERE, "ivr_simulator.html", ASSETS)
-ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 SIMULATOR_CALLER = "+994120000000"
 SIMULATOR_ACCOUNT = "AC" + "0" * 32
 VOICE_PATHS = ("/webhooks/twilio/voice/gather", "/webhooks/twilio/voice/dial")
@@ -163,15 +162,7 @@ def simulator_router(
 
     @router.get("/static/{name}")
     async def asset(name: str, v: str | None = Query(default=None)) -> Response:
-        if name not in ASSETS:
-            raise HTTPException(status_code=404)
-        data, version = PAGE.asset(name)
-        cache_control = "public, max-age=31536000, immutable" if v == version else "no-cache"
-        return Response(
-            data,
-            media_type=ASSET_TYPES[Path(ASSETS[name]).suffix],
-            headers={"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"},
-        )
+        return PAGE.asset_response(name, v)
 
     @router.post("/step")
     async def step(body: StepRequest, request: Request) -> dict[str, Any]:
