@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
 from bot.messages import Inbound, Outbound
+from bot.outbox import Outbox
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -143,6 +144,16 @@ def to_response(replies: Sequence[Outbound]) -> ChatResponse:
         service=last.service if last else None,
         handoff=any(reply.handoff is not None for reply in replies),
     )
+
+
+async def _queued(redis: Any, conversation: str) -> list[Outbound]:
+    from redis.exceptions import RedisError
+
+    try:
+        return [Outbound(text=m["text"]) for m in await Outbox(redis).take(conversation)]
+    except RedisError:
+        log.warning("outbox unavailable; queued messages stay for the next message")
+        return []
 
 
 # --- rate limiting ------------------------------------------------------------------------
@@ -279,7 +290,10 @@ def web_chat_router(
             choice=body.choice,
         )
         replies = await engine_getter(request).handle(inbound)
+        # The page cannot be pushed to: reminders queued for this conversation come first in
+        # the answer to the person's next message.
+        queued = await _queued(redis_getter(request), inbound.conversation_id)
         response.headers["Cache-Control"] = "no-store"
-        return to_response(replies)
+        return to_response([*queued, *replies])
 
     return router

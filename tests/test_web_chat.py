@@ -63,6 +63,26 @@ def _chat(client: TestClient, **body: object):
 # --- the API --------------------------------------------------------------------------------
 
 
+def test_a_queued_reminder_comes_with_the_next_answer(client: TestClient, redis_url: str) -> None:
+    import asyncio
+
+    from bot.outbox import Outbox
+    from bot.redis_conn import connect
+
+    async def queue() -> None:
+        redis = connect(redis_url)
+        await Outbox(redis).push("web:reminded-conversation", "Xatırlatma: sabah növbəniz var.",
+                                 kind="booking_reminder")  # fmt: skip
+        await redis.aclose()
+
+    asyncio.run(queue())
+    body = {"conversation_id": "reminded-conversation", "text": "salam"}
+    replies = client.post("/api/v1/chat", json=body).json()["replies"]
+    assert replies[0]["text"] == "Xatırlatma: sabah növbəniz var." and len(replies) == 2
+    again = client.post("/api/v1/chat", json=body).json()["replies"]
+    assert all("Xatırlatma" not in r["text"] for r in again)  # delivered once
+
+
 def test_reply_shape_for_text_and_choice(client: TestClient) -> None:
     response = _chat(client, conversation_id="shape-test-01", text="Salam")
     assert response.status_code == 200
