@@ -43,9 +43,8 @@ def main() -> None:
 
     rng = random.Random(7)
     pool = [t for texts in load_examples().values() for t in texts]
-    dev = Path(__file__).resolve().parents[2] / "shared" / "eval" / "nlu_dev.tsv"
-    if dev.exists():
-        pool += [r.text for r in read_rows(dev)]
+    dev = Path(__file__).resolve().parents[1] / "tests" / "data" / "nlu_dev.tsv"
+    pool += [r.text for r in read_rows(dev)]
     tails = ["sabah saat 10-da", "25 dekabr", "050 123 45 67", "Xəzərdə", "ozunumesgulluq", ""]
     utterances = []
     while len(utterances) < args.utterances:

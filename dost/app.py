@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.config import Settings, get_settings
+from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
-from bot.redis_conn import EmbeddedRedis, connect
+from bot.redis_conn import connect
 from bot.reminders import Reminders
 from bot.worker import arq_pool, build_worker
 from channels.telegram.webhook import telegram_router

@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from dost.shutdown import Terminated, raise_on_sigterm
+
 
 def _serve(args: argparse.Namespace) -> int:
     from dost.commands.serve import run
@@ -161,8 +163,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 0
-    return func(args)
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Terminated:
+        return 143
+
+
+def run() -> None:
+    """The `dost` program."""
+    raise_on_sigterm()
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

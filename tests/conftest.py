@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -30,11 +29,6 @@ def redis_url(redis_server: str) -> str:
     client.flushall()
     client.close()
     return redis_server
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    return SHARED
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,14 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import redis
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
+from bot.embedded_redis import EmbeddedRedis
 from bot.privacy import mask_pii
-from bot.redis_conn import EmbeddedRedis
 from dost.app import create_app
 
 HEAVY = ("sklearn", "aiogram", "fastapi", "uvicorn", "redis", "twilio", "pydantic", "docx")
@@ -70,3 +71,19 @@ def test_personal_data_is_masked() -> None:
     assert "123 45" not in masked and "765" not in masked
     assert masked.endswith("***21")
     assert mask_pii("Salam, 2026-cı il") == "Salam, 2026-cı il"
+
+
+def test_nothing_reads_the_shared_folder_beside_the_repository() -> None:
+    """A newcomer's clone has no shared/ folder beside it: the project reads its own copies."""
+    repo = Path(__file__).resolve().parents[1]
+    tracked = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True,
+                             check=True).stdout.split()  # fmt: skip
+    folder = "sha" + "red"  # spelled apart so this file passes its own check
+    needles = (f'"{folder}"', f"../{folder}")
+    offenders = []
+    for name in tracked:
+        if name.endswith((".py", ".sh", ".toml", ".cfg", ".ini")) or name.startswith(".ci/"):
+            text = (repo / name).read_text(encoding="utf-8")
+            if any(needle in text for needle in needles):
+                offenders.append(name)
+    assert offenders == []

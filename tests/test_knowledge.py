@@ -18,24 +18,24 @@ from knowledge.errors import PassportImportError
 from knowledge.model import FieldState
 from knowledge.store import PASSPORTS_DIR, default_passports, load_passport
 
-PASSPORTS = Path(__file__).resolve().parents[2] / "shared" / "passports"
+PASSPORTS = Path(__file__).resolve().parents[1] / "knowledge" / "sources" / "passports"
 LOST_TICKS = {"3", "4", "12", "14", "16", "19", "20", "26"}
 
 
-def shared(name: str) -> Path:
+def source(name: str) -> Path:
     return PASSPORTS / name
 
 
-def test_every_shared_passport_imports() -> None:
+def test_every_source_passport_imports() -> None:
     ids = {import_passport(p).id for p in PASSPORTS.glob("*.txt")}
     assert ids == {
         "01-06-00-00", "01-09-07-00", "01-09-08-00", "02-04-07-00",
-        "02-04-10-00", "05-04-04-00", "dost-2-2", "dost-7-6-2",
+        "02-04-10-00", "05-04-04-00", "dost-2-2", "dost-7-6-2", "dost-8-1-0",
     }  # fmt: skip
 
 
 def test_original_passport_marks_lost_ticks_unknown() -> None:
-    passport = import_passport(shared("02-04-10-00.txt"))
+    passport = import_passport(source("02-04-10-00.txt"))
     unknown = {n for n, f in passport.fields.items() if f.state is FieldState.UNKNOWN}
     assert unknown == LOST_TICKS
     assert passport.field("fee").note == "a one-tick field lists 2 options: the tick was lost"
@@ -44,7 +44,7 @@ def test_original_passport_marks_lost_ticks_unknown() -> None:
 
 
 def test_documents_and_steps_of_the_original_passport() -> None:
-    passport = import_passport(shared("02-04-10-00.txt"))
+    passport = import_passport(source("02-04-10-00.txt"))
     documents = passport.fields["21"]
     assert documents.is_known
     assert documents.value[0].startswith("Şəxsiyyət vəsiqəsi")
@@ -58,22 +58,22 @@ def test_documents_and_steps_of_the_original_passport() -> None:
 
 
 def test_durations_carry_a_unit_only_when_it_is_known() -> None:
-    original = import_passport(shared("02-04-10-00.txt"))
+    original = import_passport(source("02-04-10-00.txt"))
     assert original.fields["13"].value == 1 and original.fields["13"].unit is None
     assert original.fields["15"].value == 15 and original.fields["15"].unit is None
     assert original.fields["18"].value == 15 and original.fields["18"].unit == "dəqiqə"
-    stipend = import_passport(shared("02-04-07-00.txt"))
+    stipend = import_passport(source("02-04-07-00.txt"))
     assert (stipend.fields["13"].value, stipend.fields["13"].unit) == (10, "gün")
     assert (stipend.fields["15"].value, stipend.fields["15"].unit) == (20, "dəqiqə")
     assert stipend.field("fee").options == ["free"] and stipend.field("fee").is_known
-    voucher = import_passport(shared("01-09-07-00.txt"))
+    voucher = import_passport(source("01-09-07-00.txt"))
     assert voucher.fields["12"].is_known and voucher.fields["12"].options == ["day"]
     assert voucher.fields["13"].state is FieldState.NOT_PUBLISHED
 
 
 def test_wording_variants_map_to_one_option() -> None:
-    original = import_passport(shared("02-04-10-00.txt"))
-    udsy = import_passport(shared("01-06-00-00.txt"))
+    original = import_passport(source("02-04-10-00.txt"))
+    udsy = import_passport(source("01-06-00-00.txt"))
     assert "representative" in original.field("application_forms").options
     assert "representative" in udsy.field("response_forms").options
     assert "call_center" in udsy.field("response_forms").options  # "vasitəsilə" spelling
@@ -81,7 +81,7 @@ def test_wording_variants_map_to_one_option() -> None:
 
 
 def test_newer_and_short_layouts() -> None:
-    newer = import_passport(shared("dost-2-2.txt"))
+    newer = import_passport(source("dost-2-2.txt"))
     assert newer.id == "dost-2-2" and newer.source.layout == "new"
     assert newer.field("content").is_known
     assert newer.field("participating_body").state is FieldState.NOT_PUBLISHED
@@ -90,7 +90,7 @@ def test_newer_and_short_layouts() -> None:
         "post",
         "electronic",
     ]
-    short = import_passport(shared("dost-7-6-2.txt"))
+    short = import_passport(source("dost-7-6-2.txt"))
     assert short.id == "dost-7-6-2" and short.source.layout == "short"
     assert short.field("result").value.endswith("imtina edilir")
     assert short.field("proactive_assignment").state is FieldState.NOT_PUBLISHED
@@ -98,7 +98,7 @@ def test_newer_and_short_layouts() -> None:
 
 
 def test_empty_fields_are_not_published_never_none() -> None:
-    udsy = import_passport(shared("01-06-00-00.txt"))
+    udsy = import_passport(source("01-06-00-00.txt"))
     for number in map(str, range(11, 28)):
         assert udsy.fields[number].state is FieldState.NOT_PUBLISHED
         assert udsy.fields[number].value is None
@@ -182,7 +182,7 @@ def test_one_bad_file_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
     bad = tmp_path / "empty.txt"
     bad.write_text("", encoding="utf-8")
     out = tmp_path / "kb"
-    code = main(["knowledge", "import", str(shared("02-04-10-00.txt")), str(bad),
+    code = main(["knowledge", "import", str(source("02-04-10-00.txt")), str(bad),
                  "--out", str(out)])  # fmt: skip
     assert code == 1
     assert "error: empty.txt: the file is empty" in capsys.readouterr().err
@@ -194,7 +194,7 @@ def test_reimport_keeps_curated_fields(tmp_path: Path) -> None:
     shutil.copytree(PASSPORTS_DIR, kb)
     before = load_passport(kb / "02-04-10-00.yaml").curated
     assert before.eligibility and before.aliases
-    assert main(["knowledge", "import", str(shared("02-04-10-00.txt")), "--out", str(kb)]) == 0
+    assert main(["knowledge", "import", str(source("02-04-10-00.txt")), "--out", str(kb)]) == 0
     assert load_passport(kb / "02-04-10-00.yaml").curated == before
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from knowledge.store import default_passports
 from nlu.intents import (
     CONFIDENCE_THRESHOLD,
     EXAMPLES_PATH,
@@ -23,9 +24,7 @@ from nlu.intents import (
 )
 from nlu.normalize import fold, normalize
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-PASSPORTS = SHARED / "passports"
-DEV_SET = SHARED / "eval" / "nlu_dev.tsv"
+DEV_SET = Path(__file__).resolve().parent / "data" / "nlu_dev.tsv"
 
 # Aliases citizens use, per service id (the knowledge base has its own curated list).
 _ALIASES = {
@@ -88,24 +87,14 @@ HELD_OUT_TYPED = [
 
 
 def passport_names() -> dict[str, list[str]]:
-    """service id → official name (from the passport files) + a few known aliases."""
-    names: dict[str, list[str]] = {}
-    for path in sorted(PASSPORTS.glob("*.txt")):
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        name = None
-        for i, line in enumerate(lines):
-            if line.startswith("1. Xidmətin adı"):
-                name = next(x for x in lines[i + 1 :] if x)
-                break
-        if name is None:  # the short layout (dost-7-6-2): the name is the 2nd non-empty line
-            name = [x for x in lines if x][1]
-        names[path.stem] = [name, *_ALIASES.get(path.stem, [])]
-    return names
+    """service id → official name (from the knowledge base) + a few known aliases."""
+    return {
+        service_id: [passport.name, *_ALIASES.get(service_id, [])]
+        for service_id, passport in sorted(default_passports().items())
+    }
 
 
 def dev_sentences() -> list[tuple[str, str]]:
-    if not DEV_SET.exists():
-        pytest.skip("the shared dev set is not available")
     rows = []
     for line in DEV_SET.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -120,8 +109,6 @@ def strip_letters(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def names() -> Mapping[str, list[str]]:
-    if not PASSPORTS.exists():
-        pytest.skip("the shared passports are not available")
     return passport_names()
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from bot.config import get_settings
-from bot.redis_conn import EmbeddedRedis, connect
+from bot.redis_conn import connect, redis_for
 
 
 def create(name: str) -> int:
     settings = get_settings()
-    with contextlib.ExitStack() as stack:
-        url = settings.redis_url or stack.enter_context(EmbeddedRedis(settings.redis_dir))
+    with redis_for(settings) as url:
         key = asyncio.run(_create(url, name))
     print(key)
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 import uuid
@@ -11,14 +10,13 @@ import uuid
 from bot.config import get_settings
 from bot.logs import configure_logging
 from bot.messages import Inbound, Outbound
-from bot.redis_conn import EmbeddedRedis, connect
+from bot.redis_conn import connect, redis_for
 
 
 def run(as_json: bool) -> int:
     settings = get_settings()
     configure_logging("WARNING")  # logs go to stderr; the conversation owns stdout
-    with contextlib.ExitStack() as stack:
-        url = settings.redis_url or stack.enter_context(EmbeddedRedis(settings.redis_dir))
+    with redis_for(settings) as url:
         return asyncio.run(_chat(url, settings, as_json))
 
 

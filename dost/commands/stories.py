@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 from bot.config import get_settings
 from bot.logs import configure_logging
-from bot.redis_conn import EmbeddedRedis, connect
+from bot.redis_conn import connect, redis_for
 
 
 def run(files: list[str]) -> int:
     settings = get_settings()
     configure_logging("WARNING")  # logs go to stderr; the conversation owns stdout
-    with contextlib.ExitStack() as stack:
-        url = settings.redis_url or stack.enter_context(EmbeddedRedis(settings.redis_dir))
+    with redis_for(settings) as url:
         return asyncio.run(_run(url, [Path(f) for f in files]))
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.config import Settings, get_settings
 from bot.logs import configure_logging, get_logger
-from bot.redis_conn import EmbeddedRedis, connect
+from bot.redis_conn import connect, redis_for
 
 log = get_logger("dost.telegram")
 
@@ -46,10 +46,8 @@ def poll() -> int:
     if not _need_token(settings):
         return 2
     configure_logging(settings.log_level)
-    with contextlib.ExitStack() as stack:
-        url = settings.redis_url or stack.enter_context(EmbeddedRedis(settings.redis_dir))
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_poll(url, settings))
+    with redis_for(settings) as url, contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_poll(url, settings))
     return 0
 
 
@@ -105,8 +103,7 @@ def set_webhook(url: str | None, drop_pending: bool) -> int:
     if not target.startswith("https://") and not settings.telegram_api_base:
         print("Telegram calls only https:// webhooks.", file=sys.stderr)
         return 2
-    with contextlib.ExitStack() as stack:
-        redis_url = settings.redis_url or stack.enter_context(EmbeddedRedis(settings.redis_dir))
+    with redis_for(settings) as redis_url:
         return asyncio.run(_set_webhook(target, drop_pending, settings, redis_url))
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from bot.config import get_settings
 from bot.logs import configure_logging
-from bot.redis_conn import EmbeddedRedis
+from bot.redis_conn import redis_for
 
 
 def run() -> int:
@@ -14,7 +12,6 @@ def run() -> int:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    with contextlib.ExitStack() as stack:
-        url = settings.redis_url or stack.enter_context(EmbeddedRedis(settings.redis_dir))
+    with redis_for(settings) as url:
         build_worker(url).run()
     return 0
