@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -66,7 +66,8 @@ def percentile(sorted_values: list[float], q: float) -> float:
 async def stampede(url: str, args: argparse.Namespace) -> bool:
     import redis.asyncio as aioredis
 
-    from bot.booking import BAKU, BookingStore, SlotCalendar, SlotFull
+    from bot.booking import BookingStore, SlotCalendar, SlotFull
+    from bot.clock import SYSTEM_CLOCK, FrozenClock
     from knowledge.store import default_passports
 
     pool = aioredis.BlockingConnectionPool.from_url(
@@ -74,15 +75,15 @@ async def stampede(url: str, args: argparse.Namespace) -> bool:
     )
     client = aioredis.Redis(connection_pool=pool)
     await client.flushall()
-    calendar = SlotCalendar(bench_centers(args.capacity), default_passports())
+    clock = FrozenClock(SYSTEM_CLOCK.now())  # one "now" for the whole run
+    calendar = SlotCalendar(bench_centers(args.capacity), default_passports(), clock=clock)
     store = BookingStore(client, calendar)
-    now = datetime.now(BAKU)
-    day = calendar.open_days("bench", now.date())[0]
-    slot = calendar.slots("bench", "02-04-10-00", day, now)[0]
+    day = calendar.open_days("bench", clock.now().date())[0]
+    slot = calendar.slots("bench", "02-04-10-00", day)[0]
 
     async def attempt(i: int) -> str:
         try:
-            await store.book(slot, phone=f"+99450{i:07d}", request_id=f"stampede-{i}", now=now)
+            await store.book(slot, phone=f"+99450{i:07d}", request_id=f"stampede-{i}")
             return "booked"
         except SlotFull:
             return "full"
@@ -111,7 +112,8 @@ async def stampede(url: str, args: argparse.Namespace) -> bool:
 async def throughput(url: str, args: argparse.Namespace) -> None:
     import redis.asyncio as aioredis
 
-    from bot.booking import BAKU, BookingStore, SlotCalendar
+    from bot.booking import BookingStore, SlotCalendar
+    from bot.clock import SYSTEM_CLOCK, FrozenClock
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
 
@@ -121,18 +123,18 @@ async def throughput(url: str, args: argparse.Namespace) -> None:
     client = aioredis.Redis(connection_pool=pool)
     await client.flushall()
     centers, passports = default_centers(), default_passports()
-    calendar = SlotCalendar(centers, passports)
+    clock = FrozenClock(SYSTEM_CLOCK.now())  # one "now" for the whole run
+    calendar = SlotCalendar(centers, passports, clock=clock)
     store = BookingStore(client, calendar)
-    now = datetime.now(BAKU)
 
     needed = args.bookings + args.sequential
     places = []  # a slot once per desk: every entry is one bookable place
-    day = now.date()
+    day = clock.now().date()
     while len(places) < needed:
         day += timedelta(days=1)
         for center in centers.centers:
             for service in passports:
-                for slot in calendar.slots(center.id, service, day, now):
+                for slot in calendar.slots(center.id, service, day):
                     places += [slot] * slot.capacity
     random.Random(7).shuffle(places)
     work = places[: args.bookings]
@@ -149,7 +151,7 @@ async def throughput(url: str, args: argparse.Namespace) -> None:
             i, slot = queue.get_nowait()
             t0 = time.perf_counter_ns()
             try:
-                await store.book(slot, phone=f"+99455{i:07d}", request_id=f"tp-{i}", now=now)
+                await store.book(slot, phone=f"+99455{i:07d}", request_id=f"tp-{i}")
             except Exception as e:
                 failures.append(type(e).__name__)
             latencies.append((time.perf_counter_ns() - t0) / 1e6)
@@ -175,7 +177,7 @@ async def throughput(url: str, args: argparse.Namespace) -> None:
     sequential = []
     for j, slot in enumerate(places[args.bookings : needed]):
         t0 = time.perf_counter_ns()
-        await store.book(slot, fin=f"S{j:06d}", request_id=f"seq-{j}", now=now)
+        await store.book(slot, fin=f"S{j:06d}", request_id=f"seq-{j}")
         sequential.append((time.perf_counter_ns() - t0) / 1e6)
     if sequential:
         sequential.sort()

@@ -6,8 +6,10 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING
+
+from bot.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -20,9 +22,9 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-async def create_key(redis: aioredis.Redis, name: str) -> str:
+async def create_key(redis: aioredis.Redis, name: str, clock: Clock = SYSTEM_CLOCK) -> str:
     key = PREFIX + secrets.token_urlsafe(32)
-    record = {"name": name, "created": datetime.now(UTC).isoformat()}
+    record = {"name": name, "created": clock.now().astimezone(UTC).isoformat()}
     await redis.hset(KEYS, _digest(key), json.dumps(record, ensure_ascii=False))
     return key
 

@@ -2,7 +2,8 @@
 and, for an identified person, "my booking", cancel and reschedule.
 
 The slot is held while the person confirms; confirming twice makes one booking (the request id
-is fixed when the flow starts); every Redis change is one atomic store call.
+is fixed when the flow starts); every Redis change is one atomic store call. "Today" is the day
+of the store's clock.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 import phonenumbers
 
 from bot.booking.errors import AlreadyBooked, BookingNotFound, InvalidSlot, SlotFull
-from bot.booking.slots import BAKU
 from bot.booking.store import Booking, BookingStore, person_key
 from bot.catalog import bullets, format_date, t
+from bot.clock import BAKU
 from bot.messages import Choice
 from bot.state import BookingProgress
 from knowledge.centers import Centers
@@ -56,6 +57,7 @@ class BookingDialogue:
     ) -> None:
         self.store = store
         self.calendar = store.calendar
+        self.clock = store.clock
         self.centers = centers
         self.passports = passports
 
@@ -153,7 +155,7 @@ class BookingDialogue:
                 turn.say(t("booking.aborted"))
         elif progress.step == "cancel_confirm":
             if yes:
-                booking = await self.store.cancel(progress.code or "", now=turn.now)
+                booking = await self.store.cancel(progress.code or "")
                 state.booking = None
                 turn.say(t("booking.cancelled", code=booking.code))
             else:
@@ -207,21 +209,19 @@ class BookingDialogue:
             p.center, p.step = None, "center"
             turn.say(t("booking.center_no_service", center=center.name), self._center_choices(p))
             return
-        now = turn.now or datetime.now(BAKU)
-        if p.day is None or p.day < now.date() or not self.calendar.is_open_day(p.center, p.day):
+        today = self.clock.now().date()
+        if p.day is None or p.day < today or not self.calendar.is_open_day(p.center, p.day):
             key = ("booking.ask_day" if p.day is None else
-                   "booking.day_past" if p.day < now.date() else "booking.day_closed")  # fmt: skip
+                   "booking.day_past" if p.day < today else "booking.day_closed")  # fmt: skip
             shown = format_date(p.day) if p.day else ""
             p.day, p.start, p.step = None, None, "day"
-            turn.say(
-                t(key, day=shown, center_loc=locative(center.name)), self._day_choices(p, turn)
-            )
+            turn.say(t(key, day=shown, center_loc=locative(center.name)), self._day_choices(p))
             return
-        free = await self._free(p, turn)
+        free = await self._free(p)
         if not free:
             full_day = format_date(p.day)
             p.day, p.step = None, "day"
-            turn.say(t("booking.day_full", day=full_day), self._day_choices(p, turn))
+            turn.say(t("booking.day_full", day=full_day), self._day_choices(p))
             return
         if p.wanted_time is not None and p.start is None:
             hour, minute = map(int, p.wanted_time.split(":"))
@@ -244,8 +244,8 @@ class BookingDialogue:
             return
         if p.hold_id is None:
             try:
-                slot = self.calendar.slot_at(p.center, p.service, p.start, turn.now)
-                p.hold_id = await self.store.hold(slot, holder=p.request_id, now=turn.now)
+                slot = self.calendar.slot_at(p.center, p.service, p.start)
+                p.hold_id = await self.store.hold(slot, holder=p.request_id)
             except (SlotFull, InvalidSlot):
                 p.start, p.step = None, "time"
                 turn.say(t("booking.time_taken"), self._time_choices(p, free))
@@ -263,15 +263,15 @@ class BookingDialogue:
 
     async def _confirm(self, state: Any, turn: Any) -> None:
         p: BookingProgress = state.booking
-        slot = self.calendar.slot_at(p.center, p.service, p.start, turn.now)
+        slot = self.calendar.slot_at(p.center, p.service, p.start)
         try:
             booking = await self.store.book(
                 slot, phone=state.phone, request_id=p.request_id, hold_id=p.hold_id,
-                channel=turn.channel, conversation=turn.conversation, now=turn.now,
+                channel=turn.channel, conversation=turn.conversation,
             )  # fmt: skip
         except SlotFull:
             p.start, p.hold_id, p.step = None, None, "time"
-            free = await self._free(p, turn)
+            free = await self._free(p)
             turn.say(t("booking.hold_expired"), self._time_choices(p, free))
             return
         except AlreadyBooked as exc:
@@ -310,7 +310,7 @@ class BookingDialogue:
             )
             bookings = [booking] if owned else []
         else:
-            bookings = await self.store.active_for(person_key(state.phone, None), now=turn.now)
+            bookings = await self.store.active_for(person_key(state.phone, None))
         if not bookings:
             state.booking = None
             turn.say(t("booking.none_active"))
@@ -343,7 +343,7 @@ class BookingDialogue:
             p.purpose = "reschedule"
             if p.day is None:
                 p.step = "day"
-                turn.say(t("booking.reschedule_day"), self._day_choices(p, turn))
+                turn.say(t("booking.reschedule_day"), self._day_choices(p))
                 return
         await self._advance_reschedule(state, turn)
 
@@ -352,12 +352,12 @@ class BookingDialogue:
         if p.start is None:
             await self._advance(state, turn)
             return
-        slot = self.calendar.slot_at(p.center, p.service, p.start, turn.now)
+        slot = self.calendar.slot_at(p.center, p.service, p.start)
         try:
-            moved = await self.store.reschedule(p.code, slot, request_id=p.request_id, now=turn.now)
+            moved = await self.store.reschedule(p.code, slot, request_id=p.request_id)
         except SlotFull:
             p.start, p.step = None, "time"
-            free = await self._free(p, turn)
+            free = await self._free(p)
             turn.say(t("booking.time_taken"), self._time_choices(p, free))
             return
         except BookingNotFound:
@@ -371,9 +371,9 @@ class BookingDialogue:
 
     # --- pieces ------------------------------------------------------------------------------
 
-    async def _free(self, p: BookingProgress, turn: Any) -> list:
+    async def _free(self, p: BookingProgress) -> list:
         """The day's slots that still have a place, with their free counts."""
-        slots = await self.store.availability(p.center, p.service, p.day, turn.now)
+        slots = await self.store.availability(p.center, p.service, p.day)
         return [(slot, n) for slot, n in slots if n > 0]
 
     def _center_of(self, parsed: dict | None, service: str | None) -> str | None:
@@ -384,8 +384,8 @@ class BookingDialogue:
         return [Choice(id=f"bc:{c.id}", title=c.name) for c in self.centers.centers
                 if c.offers(p.service)]  # fmt: skip
 
-    def _day_choices(self, p: BookingProgress, turn: Any) -> list[Choice]:
-        today = (turn.now or datetime.now(BAKU)).date()
+    def _day_choices(self, p: BookingProgress) -> list[Choice]:
+        today = self.clock.now().date()
         # open_days counts from the day after `after`: start from yesterday to offer today.
         days = self.calendar.open_days(p.center, today - timedelta(days=1), OPEN_DAYS_OFFERED)
         return [Choice(id=f"bd:{d.isoformat()}", title=format_date(d)) for d in days]

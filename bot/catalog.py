@@ -67,7 +67,12 @@ def inline(items: Iterable[str]) -> str:
 
 
 def format_date(day: dt.date) -> str:
-    """ "23 noyabr 2026, bazar ertəsi" — babel's az locale, never hand-written month names."""
+    """ "23 noyabr 2026, bazar ertəsi": month and weekday names from babel's az locale, never
+    hand-written; our rule cases them. Mid-sentence they are common nouns, lower case in
+    Azerbaijani (Azerbaijani casing: I → ı, İ → i), whatever a babel release capitalises."""
     from babel.dates import format_date as babel_format
 
-    return f"{babel_format(day, 'd MMMM y', locale='az')}, {babel_format(day, 'EEEE', locale='az')}"
+    from nlu.normalize import az_lower
+
+    return az_lower(f"{babel_format(day, 'd MMMM y', locale='az')}, "
+                    f"{babel_format(day, 'EEEE', locale='az')}")  # fmt: skip

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from bot.answers import compose, source_footer
 from bot.booking_flow import BookingDialogue
 from bot.catalog import t
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.eligibility import EligibilityDialogue
 from bot.flows.compiler import main_menu, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
@@ -59,7 +59,6 @@ class Turn:
     service: str | None = None
     channel: str | None = None
     conversation: str | None = None
-    now: datetime | None = None  # the turn's clock (tests fix it; None = the real time)
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -79,8 +78,10 @@ class Dialogue:
         *,
         show_sources: bool = True,
         booking: BookingDialogue | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.booking = booking
+        self.clock = clock  # "sabah", "bazar ertəsi" are read relative to its day
         self.nlu = nlu
         self.passports = passports
         self.centers = centers
@@ -92,17 +93,15 @@ class Dialogue:
 
     # --- entry -------------------------------------------------------------------------------
 
-    async def turn(
-        self, state: ConversationState, inbound: Inbound, now: datetime | None = None
-    ) -> Turn:
-        turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id, now=now)
+    async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
+        turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id)
         state.turns += 1
         if inbound.contact is not None:
             await self._on_contact(state, inbound.contact.phone, turn)
         elif inbound.choice is not None:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
         else:
-            await self._on_text(state, inbound.text or "", inbound.conversation_id, turn, now)
+            await self._on_text(state, inbound.text or "", inbound.conversation_id, turn)
         offered = [c for out in turn.replies for c in out.choices]
         state.choices = {c.id: c.title for c in offered}
         return turn
@@ -159,7 +158,6 @@ class Dialogue:
         text: str,
         conversation_id: str,
         turn: Turn,
-        now: datetime | None,
     ) -> None:
         if not text.strip():
             turn.say(t("empty_message"), self._main_choices())
@@ -167,7 +165,7 @@ class Dialogue:
         if len(text) > MAX_TEXT_CHARS:
             turn.say(t("too_long", length=len(text), limit=MAX_TEXT_CHARS))
             text = text[:MAX_TEXT_CHARS]
-        parsed = self.nlu.parse(text, now=now)
+        parsed = self.nlu.parse(text, now=self.clock.now())
         intent = parsed["intent"]["name"]
         confident = parsed["intent"]["confidence"] >= self.nlu.threshold
         named = parsed["service"]["id"] if parsed["service"] else None
@@ -251,7 +249,7 @@ class Dialogue:
         service name ask something else ("bəs ÜDSY-nin sənədləri?")."""
         rest = self.nlu.services.without_mention(text, named)
         content = [w for w in fold(rest).split() if w not in _FILLER]
-        parsed = self.nlu.parse(rest) if content else None
+        parsed = self.nlu.parse(rest, now=self.clock.now()) if content else None
         intent = parsed["intent"] if parsed else {"name": None, "confidence": 0.0}
         if intent["confidence"] >= self.nlu.threshold and intent["name"] in TOPIC_INTENTS:
             return intent["name"], True

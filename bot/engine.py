@@ -4,12 +4,14 @@ Around each dialogue turn: duplicate detection (a retried webhook has no second 
 per-conversation lock (two quick messages are handled in order), state and transcript in Redis.
 If Redis is unreachable even after the client's retries, the turn still runs on a blank state:
 the person gets an answer, only the context of earlier turns is missing.
+
+The engine reads the time from one clock (`bot.clock`), shared with its booking calendar, store
+and reminders; tests and stories hand it a frozen one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
@@ -18,6 +20,7 @@ from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
 from bot.booking_flow import BookingDialogue
 from bot.catalog import t
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.dialogue import Dialogue
 from bot.flows.compiler import compile_flows
 from bot.handoff import CallCenterHandoff, HandoffPoint
@@ -47,22 +50,56 @@ class Engine:
         ttl_seconds: int = 7 * 24 * 3600,
         handoff: HandoffPoint | None = None,
         show_sources: bool = True,
-        bookings: BookingStore | None = None,
+        reminders: Reminders | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self.store = StateStore(redis, ttl_seconds)
+        """With `reminders`, every booking change keeps its reminder jobs in step (the
+        reminders must read the same clock)."""
+        self.redis, self.nlu, self.passports, self.centers = redis, nlu, passports, centers
+        self.handoff = handoff or CallCenterHandoff(centers)
+        self.show_sources = show_sources
+        self.reminders = reminders
+        self.clock = clock
+        self.store = StateStore(redis, ttl_seconds, clock)
         self.flows = compile_flows(passports)
-        self.bookings = bookings or BookingStore(redis, SlotCalendar(centers, passports))
+        calendar = SlotCalendar(centers, passports, clock=clock)
+        self.bookings = (
+            RemindingBookingStore(redis, calendar, reminders=reminders)
+            if reminders is not None
+            else BookingStore(redis, calendar)
+        )
         self.dialogue = Dialogue(
             nlu,
             passports,
             centers,
             self.flows,
-            handoff or CallCenterHandoff(centers),
+            self.handoff,
             show_sources=show_sources,
             booking=BookingDialogue(self.bookings, centers, passports),
+            clock=clock,
         )
 
-    async def handle(self, inbound: Inbound, now: datetime | None = None) -> list[Outbound]:
+    def with_clock(self, clock: Clock) -> Engine:
+        """The same engine (Redis, NLU, knowledge, hand-off, reminder queue) reading the time
+        from `clock`: a story runs on its own fixed day this way."""
+        reminders = self.reminders
+        if reminders is not None:
+            reminders = Reminders(reminders.arq, reminders.offsets, clock)
+        return Engine(
+            self.redis,
+            self.nlu,
+            self.passports,
+            self.centers,
+            ttl_seconds=self.store.ttl,
+            handoff=self.handoff,
+            show_sources=self.show_sources,
+            reminders=reminders,
+            clock=clock,
+        )
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        if inbound.received_at is None:
+            inbound.received_at = self.clock.now()
         conversation = inbound.conversation_id
         try:
             if inbound.message_id and not await self.store.first_time(
@@ -74,7 +111,7 @@ class Engine:
                 state = await self.store.load(conversation)
                 said = inbound.text if inbound.text is not None else f"[{inbound.choice}]"
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
-                turn = await self.dialogue.turn(state, inbound, now)
+                turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
                 for out in turn.replies:
                     await self.store.record(
@@ -82,16 +119,16 @@ class Engine:
                     )
         except RedisError as exc:
             log.warning("redis unavailable; answering without context", error=str(exc))
-            return await self._stateless(inbound, now)
+            return await self._stateless(inbound)
         log.info(
             "turn", conversation=conversation, channel=inbound.channel,
             intent=turn.intent, service=turn.service, replies=len(turn.replies),
         )  # fmt: skip
         return turn.replies
 
-    async def _stateless(self, inbound: Inbound, now: datetime | None) -> list[Outbound]:
+    async def _stateless(self, inbound: Inbound) -> list[Outbound]:
         try:
-            turn = await self.dialogue.turn(ConversationState(), inbound, now)
+            turn = await self.dialogue.turn(ConversationState(), inbound)
         except Exception:
             log.exception("turn failed")
             return [Outbound(text=t("technical_problem"))]
@@ -106,25 +143,21 @@ def build_engine(
     cache_dir: Path | None,
     ttl_seconds: int,
     reminders: Reminders | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Engine:
-    """The engine over the packaged knowledge base and the cached NLU model; with `reminders`,
-    every booking change keeps its reminder jobs in step."""
+    """The engine over the packaged knowledge base and the cached NLU model, on the real time
+    unless given another clock; with `reminders`, every booking change keeps its reminder jobs
+    in step."""
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
     from nlu.pipeline import build_nlu
 
-    passports, centers = default_passports(), default_centers()
-    calendar = SlotCalendar(centers, passports)
-    bookings = (
-        RemindingBookingStore(redis, calendar, reminders=reminders)
-        if reminders is not None
-        else BookingStore(redis, calendar)
-    )
     return Engine(
         redis,
         build_nlu(cache_dir),
-        passports,
-        centers,
+        default_passports(),
+        default_centers(),
         ttl_seconds=ttl_seconds,
-        bookings=bookings,
+        reminders=reminders,
+        clock=clock,
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,7 @@ class Inbound(BaseModel):
     choice: str | None = None  # the id of a choice offered earlier
     contact: Contact | None = None
     locale: str = "az"
-    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    received_at: datetime | None = None  # when unset, the engine stamps it from its clock
     message_id: str | None = None  # the channel's id: the same id twice is one message
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.clock import SYSTEM_CLOCK, Clock
+
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
@@ -48,9 +50,12 @@ class ConversationState(BaseModel):
 
 
 class StateStore:
-    def __init__(self, redis: aioredis.Redis, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, ttl_seconds: int, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.redis = redis
         self.ttl = ttl_seconds
+        self.clock = clock  # transcript times
 
     @staticmethod
     def _key(kind: str, conversation_id: str) -> str:
@@ -82,7 +87,8 @@ class StateStore:
     async def record(self, conversation_id: str, role: str, text: str, **meta: object) -> None:
         """Append to the transcript (kept for operators; expires with the conversation)."""
         key = self._key("transcript", conversation_id)
-        entry = {"at": datetime.now(UTC).isoformat(), "role": role, "text": text, **meta}
+        at = self.clock.now().astimezone(UTC).isoformat()
+        entry = {"at": at, "role": role, "text": text, **meta}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
             pipe.ltrim(key, -500, -1)

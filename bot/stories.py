@@ -3,6 +3,7 @@
 
     stories:
       - story: documents without Azerbaijani letters
+        now: "2026-11-20T10:00:00+04:00"   # optional: the story's clock, frozen (see STORY_NOW)
         steps:
           - user: "ozunumesgulluq ucun hansi senedler lazimdir"
             intent: ask_documents
@@ -11,6 +12,8 @@
             not_contains: ["ödənişsiz"]
           - choose: "Xidmət haqqı"     # a choice of the last reply, by its title
           - choice: "t:fee"            # or by id (a stale id tests the stale-button answer)
+
+Every story runs on a frozen clock, never on the real date: at its `now`, or at STORY_NOW.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from typing import Any
 
 import yaml
 
+from bot.clock import BAKU, FrozenClock
 from bot.messages import Contact, Inbound, Outbound
+
+STORY_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BAKU)  # a Friday morning
 
 
 @dataclass
@@ -47,12 +53,17 @@ def _fold_case(text: str) -> str:
     return normalize(text)
 
 
+def story_clock(story: dict[str, Any]) -> FrozenClock:
+    """The story's frozen clock: its `now` ("2026-11-23T09:00:00+04:00"), or STORY_NOW."""
+    return FrozenClock(datetime.fromisoformat(str(story["now"])) if "now" in story else STORY_NOW)
+
+
 async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
+    """Run one story against `engine`, on the story's own clock (`Engine.with_clock`)."""
     result = StoryResult(story["story"])
     conversation = f"story:{uuid.uuid4().hex[:12]}"
     last: list[Outbound] = []
-    # A story may fix the clock ("now: 2026-11-23T09:00:00+04:00") so "sabah" is a known day.
-    now = datetime.fromisoformat(str(story["now"])) if "now" in story else None
+    engine = engine.with_clock(story_clock(story))
     for number, step in enumerate(story["steps"], start=1):
         where = f"step {number}"
         inbound = Inbound(conversation_id=conversation, channel=story.get("channel", "test"))
@@ -73,7 +84,7 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
             return result
         if "contact" in step:
             inbound.contact = Contact(phone=step["contact"], verified=True)
-        last = await engine.handle(inbound, now=now)
+        last = await engine.handle(inbound)
         text = "\n".join(out.text for out in last)
         _expect(result, where, step, last, text)
     return result

@@ -8,6 +8,7 @@ from arq.worker import Worker, func
 
 from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.redis_conn import connect
 from bot.reminders import JOB, send_booking_reminder
 
@@ -18,15 +19,22 @@ def arq_pool(redis_url: str) -> ArqRedis:
     return ArqRedis.from_url(redis_url)
 
 
-def build_worker(redis_url: str, *, handle_signals: bool = True, burst: bool = False) -> Worker:
+def build_worker(
+    redis_url: str,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    handle_signals: bool = True,
+    burst: bool = False,
+) -> Worker:
+    """The worker; jobs find the clock, Redis and the booking store in their context."""
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
 
     async def startup(ctx: dict) -> None:
+        ctx["clock"] = clock
         ctx["redis"] = connect(redis_url)
-        ctx["bookings"] = BookingStore(
-            ctx["redis"], SlotCalendar(default_centers(), default_passports())
-        )
+        calendar = SlotCalendar(default_centers(), default_passports(), clock=clock)
+        ctx["bookings"] = BookingStore(ctx["redis"], calendar)
 
     async def shutdown(ctx: dict) -> None:
         await ctx["redis"].aclose()

@@ -12,9 +12,7 @@ text it shows comes from the `web` section of the text catalog, injected through
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bot.catalog import section
 from bot.messages import Inbound, Outbound
 from bot.outbox import Outbox
+from bot.ratelimit import RateLimit, hit_rate_limits
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -157,49 +156,6 @@ async def _queued(redis: Any, conversation: str) -> list[Outbound]:
 
 
 # --- rate limiting ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    key: str
-    limit: int
-    window_seconds: int
-
-
-async def hit_rate_limits(redis: aioredis.Redis, limits: Sequence[RateLimit]) -> int | None:
-    """Count one message against every limit; the seconds to wait if one is exceeded, else None.
-
-    Fixed windows that start with a key's first message, all counted in one MULTI/EXEC:
-    `SET key 0 EX window NX` opens the window (with its expiry) only when the key is new, `INCR`
-    counts, `PTTL` says when the window closes. (Unlike `EXPIRE ... NX`, this works on the
-    embedded Redis 6.2 too.) If Redis cannot be reached the message is let through.
-    """
-    from redis.exceptions import RedisError
-
-    try:
-        async with redis.pipeline(transaction=True) as pipe:
-            for rate in limits:
-                pipe.set(rate.key, 0, ex=rate.window_seconds, nx=True)
-                pipe.incr(rate.key)
-                pipe.pttl(rate.key)
-            results = await pipe.execute()
-    except (RedisError, OSError) as exc:
-        log.warning("web chat rate limiting skipped, Redis unavailable: %s", type(exc).__name__)
-        return None
-
-    wait: int | None = None
-    for i, rate in enumerate(limits):
-        count, pttl = int(results[3 * i + 1]), int(results[3 * i + 2])
-        if pttl < 0:  # a counter without expiry would block forever: give it its window
-            pttl = rate.window_seconds * 1000
-            try:
-                await redis.pexpire(rate.key, pttl)
-            except (RedisError, OSError):
-                log.warning("web chat rate limit counter left without expiry")
-        if count > rate.limit:
-            seconds = max(1, math.ceil(pttl / 1000))
-            wait = seconds if wait is None else max(wait, seconds)
-    return wait
 
 
 # --- texts and the page -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from bot.clock import SYSTEM_CLOCK
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
@@ -35,14 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             url = embedded.start()
         app.state.redis = connect(url)
         app.state.arq = arq_pool(url)
-        reminders = Reminders(app.state.arq, settings.reminder_offsets)
+        clock = SYSTEM_CLOCK  # one clock for the engine, its bookings, reminders and the worker
+        reminders = Reminders(app.state.arq, settings.reminder_offsets, clock)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
-            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders
+            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders, clock
         )
         worker = None
         if settings.inprocess_worker:
-            worker = build_worker(url, handle_signals=False)
+            worker = build_worker(url, clock=clock, handle_signals=False)
             worker_task = asyncio.create_task(worker.async_run())
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()

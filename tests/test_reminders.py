@@ -1,13 +1,21 @@
-"""Booking reminders: arq jobs that follow every booking change, run by a real arq worker."""
+"""Booking reminders: arq jobs that follow every booking change, run by a real arq worker.
+
+One frozen clock goes to the calendar, the store, the reminders and the worker; where arq's own
+`time.time()` matters (the scores it writes, the worker that picks due jobs) the process clock is
+moved to the same instant with time-machine, so both sides of every comparison agree.
+"""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from arq.constants import default_queue_name
 
-from bot.booking.slots import BAKU, SlotCalendar
+from bot.booking.slots import SlotCalendar
+from bot.clock import BAKU, SYSTEM_CLOCK, FrozenClock
 from bot.outbox import Outbox
 from bot.redis_conn import connect
 from bot.reminders import Reminders, RemindingBookingStore, job_id, send_booking_reminder
@@ -20,12 +28,33 @@ MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BAKU)
 SERVICE = "02-04-10-00"
 
 
+class ProcessClock(FrozenClock):
+    """Our frozen clock, with the process clock (arq's `time.time()`) kept at the same instant."""
+
+    def __init__(self, start: datetime, traveller: time_machine.Coordinates) -> None:
+        self.traveller = traveller
+        super().__init__(start)
+
+    def set(self, moment: datetime) -> None:
+        super().set(moment)
+        self.traveller.move_to(self.now())
+
+
 @pytest.fixture
-async def parts(redis_url: str):
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield ProcessClock(NOW, traveller)
+
+
+def reminding_store(redis, arq, clock) -> RemindingBookingStore:
+    calendar = SlotCalendar(default_centers(), default_passports(), clock=clock)
+    return RemindingBookingStore(redis, calendar, reminders=Reminders(arq, [24, 2], clock))
+
+
+@pytest.fixture
+async def parts(redis_url: str, clock: ProcessClock):
     redis, arq = connect(redis_url), arq_pool(redis_url)
-    calendar = SlotCalendar(default_centers(), default_passports())
-    store = RemindingBookingStore(redis, calendar, reminders=Reminders(arq, [24, 2]))
-    yield store, arq, redis
+    yield reminding_store(redis, arq, clock), arq, redis
     await arq.aclose()
     await redis.aclose()
 
@@ -36,9 +65,9 @@ async def queued(arq) -> dict[str, datetime]:
 
 
 async def book(store, start=MONDAY_10, request_id="r-1"):
-    slot = store.calendar.slot_at("baki-1", SERVICE, start, NOW)
+    slot = store.calendar.slot_at("baki-1", SERVICE, start)
     return await store.book(slot, phone="+994501112233", request_id=request_id,
-                            conversation="web:abc", now=NOW)  # fmt: skip
+                            conversation="web:abc")  # fmt: skip
 
 
 async def test_booking_schedules_reminders_24h_and_2h_before(parts) -> None:
@@ -55,7 +84,7 @@ async def test_booking_schedules_reminders_24h_and_2h_before(parts) -> None:
 async def test_cancel_removes_reminders(parts) -> None:
     store, arq, _ = parts
     booking = await book(store)
-    await store.cancel(booking.code, now=NOW)
+    await store.cancel(booking.code)
     assert await queued(arq) == {}
 
 
@@ -63,21 +92,54 @@ async def test_reschedule_moves_reminders(parts) -> None:
     store, arq, _ = parts
     booking = await book(store)
     later = MONDAY_10 + timedelta(days=1, minutes=30)
-    slot = store.calendar.slot_at("baki-1", SERVICE, later, NOW)
-    await store.reschedule(booking.code, slot, request_id="r-2", now=NOW)
+    slot = store.calendar.slot_at("baki-1", SERVICE, later)
+    await store.reschedule(booking.code, slot, request_id="r-2")
     assert set(await queued(arq)) == {
         job_id(booking.code, later, 24),
         job_id(booking.code, later, 2),
     }
 
 
-async def test_a_due_reminder_runs_in_a_real_worker(parts, redis_url: str) -> None:
+async def test_reminders_already_due_by_the_clock_are_not_queued(parts, clock) -> None:
+    store, arq, _ = parts
+    clock.set(MONDAY_10 - timedelta(hours=3))  # the 24-hour reminder is past, the 2-hour one not
+    booking = await book(store)
+    assert await queued(arq) == {job_id(booking.code, MONDAY_10, 2): MONDAY_10 - timedelta(hours=2)}
+    clock.set(MONDAY_10 - timedelta(minutes=90))  # both past: nothing is queued
+    await store.cancel(booking.code)
+    await book(store, request_id="r-2")
+    assert await queued(arq) == {}
+
+
+async def test_a_clock_behind_arqs_still_queues_valid_jobs(redis_url: str) -> None:
+    """arq reads the process clock; reminders are deferred by a duration from our clock, so a
+    clock far behind (a test's frozen day) never makes a job that expires before it is queued."""
+    clock = FrozenClock(SYSTEM_CLOCK.now() - timedelta(days=400))
+    redis, arq = connect(redis_url), arq_pool(redis_url)
+    try:
+        store = reminding_store(redis, arq, clock)
+        day = store.calendar.open_days("baki-1", clock.now().date() + timedelta(days=1))[0]
+        start = datetime.combine(day, MONDAY_10.timetz())
+        booking = await book(store, start=start)
+        entries = dict(await arq.zrange(default_queue_name, 0, -1, withscores=True))
+        for hours in (24, 2):
+            delay = start - timedelta(hours=hours) - clock.now()
+            score = entries[job_id(booking.code, start, hours).encode()] / 1000
+            assert abs(score - (time.time() + delay.total_seconds())) < 60
+            ttl = await arq.pttl(f"arq:job:{job_id(booking.code, start, hours)}")
+            assert ttl > delay.total_seconds() * 1000
+    finally:
+        await arq.aclose()
+        await redis.aclose()
+
+
+async def test_a_due_reminder_runs_in_a_real_worker(parts, clock, redis_url: str) -> None:
     store, arq, redis = parts
     booking = await book(store)
     # Make the 2-hour reminder due now, then let a burst worker drain the queue.
     await arq.zadd(default_queue_name, {job_id(booking.code, MONDAY_10, 2): 1})
     await arq.zrem(default_queue_name, job_id(booking.code, MONDAY_10, 24))
-    worker = build_worker(redis_url, handle_signals=False, burst=True)
+    worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True)
     await worker.async_run()
     await worker.close()
     [message] = await Outbox(redis).take("web:abc")
@@ -86,10 +148,21 @@ async def test_a_due_reminder_runs_in_a_real_worker(parts, redis_url: str) -> No
     assert "23 noyabr 2026" in message["text"] and "10:00" in message["text"]
 
 
-async def test_a_reminder_for_a_cancelled_booking_says_nothing(parts) -> None:
+async def test_a_reminder_for_a_cancelled_booking_says_nothing(parts, clock) -> None:
     store, _, redis = parts
     booking = await book(store)
-    await store.cancel(booking.code, now=NOW)
-    ctx = {"bookings": store, "redis": redis}
+    await store.cancel(booking.code)
+    ctx = {"bookings": store, "redis": redis, "clock": clock}
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat()) == "skipped"
     assert await Outbox(redis).take("web:abc") == []
+
+
+async def test_a_late_reminder_for_a_booking_that_has_begun_says_nothing(parts, clock) -> None:
+    store, _, redis = parts
+    booking = await book(store)
+    ctx = {"bookings": store, "redis": redis, "clock": clock}
+    clock.set(MONDAY_10 + timedelta(minutes=5))  # the worker was down until after the start
+    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat()) == "skipped"
+    clock.set(MONDAY_10 - timedelta(hours=2))
+    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat()) == "sent"
+    assert len(await Outbox(redis).take("web:abc")) == 1

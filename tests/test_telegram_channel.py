@@ -352,7 +352,7 @@ async def test_a_booking_reminder_is_delivered(channel, emulator, engine, redis)
     code = re.search(r"Növbə kodu: (\S+)", booked[-1]["text"]).group(1)
     booking = await engine.bookings.get(code)
     assert booking is not None and booking.conversation == f"tg:{CHAT}"
-    ctx = {"redis": redis, "bookings": engine.bookings}
+    ctx = {"redis": redis, "bookings": engine.bookings, "clock": engine.clock}
     assert await send_booking_reminder(ctx, booking.code, booking.start.isoformat()) == "sent"
     assert await channel.sender.deliver_outbox(CHAT) == 1
     assert booking.code in emulator.sent(CHAT)[-1]["text"]

@@ -2,8 +2,8 @@
 
 Pure calendar arithmetic, no Redis: a slot exists when its day is open (a working weekday of the
 center, not an Azerbaijani public holiday, not one of the center's closures), it lies between
-opening and closing time, and it starts at least `lead_minutes` from now. Its capacity is the
-number of desks serving that service at that center.
+opening and closing time, and it starts at least `lead_minutes` from now (by the calendar's
+clock). Its capacity is the number of desks serving that service at that center.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from bot.booking.errors import InvalidSlot, UnknownCenter, UnknownService
+from bot.clock import BAKU, SYSTEM_CLOCK, Clock, as_baku
 from knowledge.centers import Center, Centers
 from knowledge.model import Passport
 
-BAKU = ZoneInfo("Asia/Baku")
 SEARCH_DAYS = 366  # open_days gives up after a year of closed days
 
 
@@ -55,17 +54,6 @@ def slot_minutes(passport: Passport | None, default: int | None = None) -> int:
     return default
 
 
-def as_baku(moment: datetime) -> datetime:
-    """Aware datetimes are converted; a naive one is read as Baku wall-clock time."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=BAKU)
-    return moment.astimezone(BAKU)
-
-
-def now_baku(now: datetime | None = None) -> datetime:
-    return as_baku(now) if now is not None else datetime.now(BAKU)
-
-
 @lru_cache(maxsize=32)
 def _public_holidays(year: int) -> frozenset[date]:
     import holidays  # lazy: a sizeable import, and `dost --help` must stay instant
@@ -86,8 +74,10 @@ class SlotCalendar:
         *,
         default_minutes: int = 15,
         lead_minutes: int = 30,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.centers = centers
+        self.clock = clock
         self.passports = passports
         self.default_minutes = default_minutes
         self.lead = timedelta(minutes=lead_minutes)
@@ -134,16 +124,14 @@ class SlotCalendar:
         hours = self.centers.hours(center)
         return datetime.combine(day, hours.open, BAKU), datetime.combine(day, hours.close, BAKU)
 
-    def slots(
-        self, center_id: str, service_id: str, day: date, now: datetime | None = None
-    ) -> list[Slot]:
+    def slots(self, center_id: str, service_id: str, day: date) -> list[Slot]:
         """The day's slots from opening to closing time, without past ones or those within the
         lead time. [] on a closed day or where the center does not offer the service."""
         center, length = self.center(center_id), timedelta(minutes=self.minutes(service_id))
         if not center.offers(service_id) or not self.is_open_day(center_id, day):
             return []
         capacity = self.centers.desks(center, service_id)
-        earliest = now_baku(now) + self.lead
+        earliest = self.clock.now() + self.lead
         start, close = self._bounds(center, day)
         found = []
         while start + length <= close:
@@ -152,15 +140,13 @@ class SlotCalendar:
             start += length
         return found
 
-    def slot_at(
-        self, center_id: str, service_id: str, start: datetime, now: datetime | None = None
-    ) -> Slot:
+    def slot_at(self, center_id: str, service_id: str, start: datetime) -> Slot:
         """The slot starting exactly at `start`, or InvalidSlot saying why there is none."""
         center, length = self.center(center_id), timedelta(minutes=self.minutes(service_id))
         if not center.offers(service_id):
             raise InvalidSlot("center_does_not_offer", f"{center_id} / {service_id}")
         start = as_baku(start)
-        if start < now_baku(now) + self.lead:
+        if start < self.clock.now() + self.lead:
             raise InvalidSlot("past", start.isoformat())
         if not self.is_open_day(center_id, start.date()):
             raise InvalidSlot("closed_day", start.date().isoformat())

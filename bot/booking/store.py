@@ -2,7 +2,8 @@
 
 Every change that must not race runs as one Lua script (see `bot.booking.scripts`); every
 request is validated against the calendar first, so a past slot, a closed day, an unknown center
-or service, or a slot the center does not offer raises before anything is written.
+or service, or a slot the center does not offer raises before anything is written. "Now" is the
+calendar's clock.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from bot.booking.errors import (
     BookingNotFound,
     SlotFull,
 )
-from bot.booking.slots import BAKU, Slot, SlotCalendar, now_baku
+from bot.booking.slots import BAKU, Slot, SlotCalendar
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+    from bot.clock import Clock
 
 PREFIX = "dost:"
 REQUEST_TTL_SECONDS = 24 * 3600  # a retried webhook or a double tap comes within minutes
@@ -130,8 +133,8 @@ def _day_key(center: str, day: date) -> str:
 
 
 def _key_ttl(slot: Slot, now: datetime) -> int:
-    """Slot and booking keys outlive the slot by the retention period (computed from the
-    caller's `now`, so it is never negative)."""
+    """Slot and booking keys outlive the slot by the retention period (relative to the clock's
+    `now`, never negative; Redis counts it down by its own clock)."""
     return max(0, int((slot.end - now).total_seconds())) + RETENTION_SECONDS
 
 
@@ -148,10 +151,14 @@ class BookingStore:
         self._cancel = redis.register_script(scripts.CANCEL)
         self._reschedule = redis.register_script(scripts.RESCHEDULE)
 
-    def _valid(self, slot: Slot, now: datetime) -> Slot:
+    @property
+    def clock(self) -> Clock:
+        return self.calendar.clock
+
+    def _valid(self, slot: Slot) -> Slot:
         """The calendar's own slot at that start (capacity and end from the knowledge base,
         not from the caller), or the calendar's error."""
-        return self.calendar.slot_at(slot.center, slot.service, slot.start, now)
+        return self.calendar.slot_at(slot.center, slot.service, slot.start)
 
     async def _taken(self, slots: list[Slot]) -> list[int]:
         if not slots:
@@ -164,19 +171,17 @@ class BookingStore:
         [taken] = await self._taken([slot])
         return max(0, slot.capacity - taken)
 
-    async def availability(
-        self, center: str, service: str, day: date, now: datetime | None = None
-    ) -> list[tuple[Slot, int]]:
+    async def availability(self, center: str, service: str, day: date) -> list[tuple[Slot, int]]:
         """Every bookable slot of the day with its free count, in one round trip."""
-        slots = self.calendar.slots(center, service, day, now)
+        slots = self.calendar.slots(center, service, day)
         taken = await self._taken(slots)
         return [(s, max(0, s.capacity - n)) for s, n in zip(slots, taken, strict=True)]
 
-    async def hold(self, slot: Slot, holder: str, *, now: datetime | None = None) -> str:
+    async def hold(self, slot: Slot, holder: str) -> str:
         """Keep a place for `holder` (e.g. a conversation) for `hold_seconds` while they
         confirm. The same holder on the same slot gets the same hold, with a fresh expiry."""
-        now = now_baku(now)
-        slot = self._valid(slot, now)
+        now = self.clock.now()
+        slot = self._valid(slot)
         hold_id = await self._hold(
             keys=[_slot_key(slot, "holds"), _slot_key(slot, "holders"), _slot_key(slot, "booked")],
             args=[
@@ -204,7 +209,6 @@ class BookingStore:
         hold_id: str | None = None,
         channel: str | None = None,
         conversation: str | None = None,
-        now: datetime | None = None,
     ) -> Booking:
         """Book `slot` for the person, atomically; the same `request_id` again returns the
         booking it made. Raises AlreadyBooked, SlotFull, InvalidSlot, UnknownCenter,
@@ -212,8 +216,8 @@ class BookingStore:
         person = person_key(phone, fin)
         if not request_id:
             raise ValueError("request_id is required")
-        now = now_baku(now)
-        slot = self._valid(slot, now)
+        now = self.clock.now()
+        slot = self._valid(slot)
         phone = person.removeprefix("phone:") if person.startswith("phone:") else None
         fin = fin.strip().upper() if fin and fin.strip() else None
         fields = {
@@ -277,13 +281,14 @@ class BookingStore:
         data = await self.redis.hgetall(_booking_key(code))
         return Booking.from_hash(data) if data else None
 
-    async def cancel(self, code: str, *, now: datetime | None = None) -> Booking:
+    async def cancel(self, code: str) -> Booking:
         """Cancel and free the slot and the person's place; cancelling again changes nothing
         and returns the cancelled booking."""
         code = normalize_code(code)
         if not looks_like_code(code):
             raise BookingNotFound(code)
-        result = await self._cancel(keys=[_booking_key(code)], args=[PREFIX, _epoch(now_baku(now))])
+        cancelled_at = _epoch(self.clock.now())
+        result = await self._cancel(keys=[_booking_key(code)], args=[PREFIX, cancelled_at])
         if result == "missing":
             raise BookingNotFound(code)
         booking = await self.get(code)
@@ -298,7 +303,6 @@ class BookingStore:
         *,
         request_id: str,
         hold_id: str | None = None,
-        now: datetime | None = None,
     ) -> Booking:
         """Move an active booking to `new_slot` (same service, any center), keeping its code.
         The new slot is taken before the old one is freed, in one script: when the new slot is
@@ -308,8 +312,8 @@ class BookingStore:
             raise ValueError("request_id is required")
         if not looks_like_code(code):
             raise BookingNotFound(code)
-        now = now_baku(now)
-        slot = self._valid(new_slot, now)
+        now = self.clock.now()
+        slot = self._valid(new_slot)
         result = await self._reschedule(
             keys=[
                 f"{PREFIX}request:reschedule:{code}:{request_id}",
@@ -354,9 +358,9 @@ class BookingStore:
             rows = await pipe.execute()
         return [Booking.from_hash(row) for row in rows if row]
 
-    async def active_for(self, person: str, *, now: datetime | None = None) -> list[Booking]:
+    async def active_for(self, person: str) -> list[Booking]:
         """The person's active bookings that have not ended yet, by start."""
-        now = now_baku(now)
+        now = self.clock.now()
         codes = list((await self.redis.hgetall(_person_key(person))).values())
         found = [b for b in await self._load(codes) if b.is_active and b.end > now]
         return sorted(found, key=lambda b: (b.start, b.code))

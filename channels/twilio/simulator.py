@@ -34,12 +34,12 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.ratelimit import RateLimit, hit_rate_limits
 from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.security import SIGNATURE_HEADER, Signatures
 from channels.twilio.texts import section
 from channels.twilio.voice import SIMULATOR_PARAM, call_events
-from channels.web import RateLimit, hit_rate_limits
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
