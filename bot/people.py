@@ -1,0 +1,213 @@
+"""The citizen: who someone is, how sure we are, and on which channels they can be reached.
+
+A person is keyed by a stable random id and found by their phone (E.164), FIN or any channel
+address. A phone number enters the registry only with a proof: the carrier's caller number on
+SMS, WhatsApp and voice (for that conversation), a Telegram contact the person shared as their
+own, a one-time code sent by SMS to the number (web chat), or DOST staff with an API key. A typed
+number proves nothing and is never stored here.
+
+Reachability and consent live here too, in one place for every channel: opt-out per address
+(STOP / DAYANDIR on SMS, the web chat's setting), unreachable addresses (a Telegram chat that
+blocked the bot), and the channel the person used last.
+
+Redis layout (all under `dost:citizen:`):
+  <id>                      JSON of the person
+  phone:<e164> / fin:<FIN>  the person's id
+  addr:<channel>:<address>  the person's id
+  optout                    SET of "<channel>:<address>"
+  unreachable               SET of "<channel>:<address>"
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from bot.clock import SYSTEM_CLOCK, Clock
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+PREFIX = "dost:citizen:"
+OPTOUT_KEY = PREFIX + "optout"
+UNREACHABLE_KEY = PREFIX + "unreachable"
+
+# Channels a person can be reached on, in the default order for messages we send first.
+DEFAULT_PREFERENCE = ("telegram", "whatsapp", "sms", "web", "voice")
+
+
+class Proof(StrEnum):
+    """How we know a phone number belongs to the person in a conversation."""
+
+    CARRIER = "carrier"  # the caller's or sender's number, given by the phone network
+    TELEGRAM_CONTACT = "telegram_contact"  # their own contact, shared in their Telegram chat
+    SMS_CODE = "sms_code"  # a one-time code sent by SMS to the number, typed back
+    STAFF = "staff"  # given by DOST staff through the API (with a key)
+
+
+class Address(BaseModel):
+    channel: str  # telegram, sms, whatsapp, voice, web
+    address: str  # chat id, E.164 number, "whatsapp:+994…", web conversation id
+    proof: Proof
+    added_at: datetime
+    last_used: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return address_key(self.channel, self.address)
+
+
+class Person(BaseModel):
+    id: str
+    phone: str | None = None
+    phone_proof: Proof | None = None
+    fin: str | None = None
+    addresses: list[Address] = Field(default_factory=list)
+    last_channel: str | None = None
+
+    def address(self, channel: str) -> Address | None:
+        """The most recently used address on a channel."""
+        found = [a for a in self.addresses if a.channel == channel]
+        return max(found, key=lambda a: a.last_used or a.added_at) if found else None
+
+
+def address_key(channel: str, address: str) -> str:
+    return f"{channel}:{address}"
+
+
+def sms_address(phone: str) -> str:
+    return phone
+
+
+def whatsapp_address(phone: str) -> str:
+    return f"whatsapp:{phone}"
+
+
+class People:
+    def __init__(self, redis: aioredis.Redis, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.redis = redis
+        self.clock = clock
+
+    # --- finding -------------------------------------------------------------------------
+
+    async def get(self, person_id: str) -> Person | None:
+        raw = await self.redis.get(PREFIX + person_id)
+        return Person.model_validate_json(raw) if raw else None
+
+    async def by_phone(self, phone: str) -> Person | None:
+        return await self._by_index(f"phone:{phone}")
+
+    async def by_fin(self, fin: str) -> Person | None:
+        return await self._by_index(f"fin:{fin.upper()}")
+
+    async def by_address(self, channel: str, address: str) -> Person | None:
+        return await self._by_index(f"addr:{address_key(channel, address)}")
+
+    async def _by_index(self, index: str) -> Person | None:
+        person_id = await self.redis.get(PREFIX + index)
+        return await self.get(person_id) if person_id else None
+
+    # --- proving -----------------------------------------------------------------------------
+
+    async def prove(
+        self, phone: str, proof: Proof, channel: str, address: str, *, fin: str | None = None
+    ) -> Person:
+        """The person behind `phone` (found or created) now owns `channel:address`, proven by
+        `proof`. An address belongs to one person at a time: a Telegram chat whose owner shares
+        another number moves to that number's person."""
+        now = self.clock.now()
+        async with self.redis.lock(PREFIX + "lock:" + phone, timeout=10, blocking_timeout=10):
+            person = await self.by_phone(phone) or Person(id=secrets.token_hex(12), phone=phone)
+            person.phone_proof = proof
+            previous = await self.by_address(channel, address)
+            if previous is not None and previous.id != person.id:
+                previous.addresses = [
+                    a for a in previous.addresses if a.key != address_key(channel, address)
+                ]
+                await self._save(previous)
+            kept = [a for a in person.addresses if a.key != address_key(channel, address)]
+            person.addresses = [
+                *kept,
+                Address(channel=channel, address=address, proof=proof, added_at=now,
+                        last_used=now),
+            ]  # fmt: skip
+            person.last_channel = channel
+            if fin:
+                person.fin = fin.upper()
+            await self._save(person)
+            return person
+
+    async def used(self, person: Person, channel: str, address: str) -> None:
+        """The person wrote on this address just now (their preferred channel is the last)."""
+        now = self.clock.now()
+        for item in person.addresses:
+            if item.key == address_key(channel, address):
+                item.last_used = now
+        person.last_channel = channel
+        await self._save(person)
+
+    async def _save(self, person: Person) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(PREFIX + person.id, person.model_dump_json())
+            if person.phone:
+                pipe.set(f"{PREFIX}phone:{person.phone}", person.id)
+            if person.fin:
+                pipe.set(f"{PREFIX}fin:{person.fin}", person.id)
+            for item in person.addresses:
+                pipe.set(f"{PREFIX}addr:{item.key}", person.id)
+            await pipe.execute()
+
+    # --- consent and reachability --------------------------------------------------------
+
+    async def opt_out(self, channel: str, address: str) -> None:
+        await self.redis.sadd(OPTOUT_KEY, address_key(channel, address))
+
+    async def opt_in(self, channel: str, address: str) -> None:
+        await self.redis.srem(OPTOUT_KEY, address_key(channel, address))
+
+    async def is_opted_out(self, channel: str, address: str) -> bool:
+        return bool(await self.redis.sismember(OPTOUT_KEY, address_key(channel, address)))
+
+    async def mark_unreachable(self, channel: str, address: str) -> None:
+        """The person blocked the bot, or the address is gone: messages take another channel."""
+        await self.redis.sadd(UNREACHABLE_KEY, address_key(channel, address))
+
+    async def mark_reachable(self, channel: str, address: str) -> None:
+        await self.redis.srem(UNREACHABLE_KEY, address_key(channel, address))
+
+    async def is_reachable(self, channel: str, address: str) -> bool:
+        return not await self.redis.sismember(UNREACHABLE_KEY, address_key(channel, address))
+
+    async def routes(
+        self, person: Person, preference: Sequence[str] = DEFAULT_PREFERENCE
+    ) -> list[Address]:
+        """Where a message we send first may go, best first: the person's addresses on the
+        preferred channels, opted-out and unreachable ones left out. The channel they used last
+        comes first when it is among the preferred ones."""
+        order = list(preference)
+        if person.last_channel in order:
+            order.remove(person.last_channel)
+            order.insert(0, person.last_channel)
+        candidates: list[Address] = []
+        for channel in order:
+            item = person.address(channel)
+            if item is None and channel == "sms" and person.phone and person.phone_proof:
+                # A proven number can take an SMS even if the person never wrote by SMS.
+                item = Address(channel="sms", address=sms_address(person.phone),
+                               proof=person.phone_proof, added_at=self.clock.now())  # fmt: skip
+            if item is not None:
+                candidates.append(item)
+        if not candidates:
+            return []
+        keys = [c.key for c in candidates]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.sismember(OPTOUT_KEY, key)
+                pipe.sismember(UNREACHABLE_KEY, key)
+            flags = await pipe.execute()
+        return [c for i, c in enumerate(candidates) if not flags[2 * i] and not flags[2 * i + 1]]
