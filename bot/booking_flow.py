@@ -8,6 +8,7 @@ of the store's clock.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -15,12 +16,16 @@ from typing import Any
 
 import phonenumbers
 
+from bot.booking.codes import normalize_code
 from bot.booking.errors import AlreadyBooked, BookingNotFound, InvalidSlot, SlotFull
+from bot.booking.limits import BookingLimits
 from bot.booking.store import Booking, BookingStore, person_key
 from bot.catalog import bullets, format_date, t
 from bot.clock import BAKU
+from bot.identity import Identity, proves_by_code
 from bot.messages import Choice
 from bot.state import BookingProgress
+from bot.verification import CODE_DIGITS, Checked, Started
 from knowledge.centers import Centers
 from knowledge.model import Passport
 from nlu.morphology import locative
@@ -53,9 +58,16 @@ def _phone_shown(phone: str) -> str:
 
 class BookingDialogue:
     def __init__(
-        self, store: BookingStore, centers: Centers, passports: Mapping[str, Passport]
+        self,
+        store: BookingStore,
+        centers: Centers,
+        passports: Mapping[str, Passport],
+        identity: Identity,
+        limits: BookingLimits,
     ) -> None:
         self.store = store
+        self.identity = identity
+        self.limits = limits
         self.calendar = store.calendar
         self.clock = store.clock
         self.centers = centers
@@ -69,12 +81,11 @@ class BookingDialogue:
                                    request_id=uuid.uuid4().hex)  # fmt: skip
         state.booking = progress
         if purpose != "book":
-            code = _entity(parsed, "booking_code")
-            if code:
-                progress.code = code
-            if state.phone is None and code is None:
-                progress.step = "identity"
-                turn.say(t("booking.ask_phone"), request_contact=True)
+            # A code alone proves nothing: bookings are shown only to their proven owner, and
+            # the answer is the same whether the code exists or not.
+            progress.code = _entity(parsed, "booking_code")
+            if state.phone is None:
+                self._ask_identity(turn, progress, t("verify.needed"))
                 return
             await self._manage(state, turn)
             return
@@ -89,12 +100,16 @@ class BookingDialogue:
         progress: BookingProgress = state.booking
         step = progress.step
         if step == "identity":
+            if not proves_by_code(turn.channel):
+                self._ask_identity(turn, progress)  # a typed number proves nothing here
+                return True
             phone = _entity(parsed, "phone") or parse_phone(text)
             if phone is None:
-                turn.say(t("booking.bad_phone"), request_contact=True)
-                return True
-            await self.identified(state, phone, turn)
+                return False
+            await self._send_code(progress, phone, turn)
             return True
+        if step == "verify_code":
+            return await self._on_code(state, text, parsed, turn)
         if step == "center":
             center = self._center_of(parsed, progress.service)
             if center is None:
@@ -162,8 +177,8 @@ class BookingDialogue:
                 state.booking = None
                 turn.say(t("booking.aborted"))
 
-    async def identified(self, state: Any, phone: str, turn: Any) -> None:
-        state.phone = phone
+    async def identified(self, state: Any, turn: Any) -> None:
+        """The person's number was just proven: go on with what they were doing."""
         progress: BookingProgress = state.booking
         if progress.purpose == "book":
             progress.step = "confirm"
@@ -174,9 +189,12 @@ class BookingDialogue:
     async def reprompt(self, state: Any, turn: Any) -> bool:
         """Ask the current step's question again (an unclear answer inside the flow)."""
         progress: BookingProgress = state.booking
-        if progress.purpose == "book" or progress.step in ("day", "time"):
+        if progress.purpose == "book" or progress.step in ("day", "time", "identity",
+                                                             "verify_code"):  # fmt: skip
             if progress.step == "identity":
-                turn.say(t("booking.bad_phone"), request_contact=True)
+                self._ask_identity(turn, progress, t("booking.bad_phone"))
+            elif progress.step == "verify_code":
+                turn.say(t("verify.enter_code"), expects="code")
             elif progress.step == "center":
                 turn.say(t("booking.unknown_center"), self._center_choices(progress))
             else:
@@ -243,6 +261,10 @@ class BookingDialogue:
             await self._advance_reschedule(state, turn)
             return
         if p.hold_id is None:
+            if not await self.limits.allow_hold(turn.origin or turn.conversation):
+                await self.abandon(state)
+                turn.say(t("booking.limit_reached"))
+                return
             try:
                 slot = self.calendar.slot_at(p.center, p.service, p.start)
                 p.hold_id = await self.store.hold(slot, holder=p.request_id)
@@ -251,8 +273,7 @@ class BookingDialogue:
                 turn.say(t("booking.time_taken"), self._time_choices(p, free))
                 return
         if state.phone is None:
-            p.step = "identity"
-            turn.say(t("booking.ask_phone"), request_contact=True)
+            self._ask_identity(turn, p, t("booking.ask_phone"))
             return
         p.step = "confirm"
         turn.say(t("booking.confirm", service=service.display_name, center=center.name,
@@ -263,6 +284,10 @@ class BookingDialogue:
 
     async def _confirm(self, state: Any, turn: Any) -> None:
         p: BookingProgress = state.booking
+        if not await self.limits.allow_booking(state.phone, turn.origin or turn.conversation):
+            await self.abandon(state)
+            turn.say(t("booking.limit_reached"))
+            return
         slot = self.calendar.slot_at(p.center, p.service, p.start)
         try:
             booking = await self.store.book(
@@ -301,16 +326,13 @@ class BookingDialogue:
 
     async def _manage(self, state: Any, turn: Any) -> None:
         p: BookingProgress = state.booking
+        if state.phone is None:  # only a proven owner gets here; never show anything else
+            self._ask_identity(turn, p, t("verify.needed"))
+            return
+        bookings = await self.store.active_for(person_key(state.phone, None))
         if p.code:
-            booking = await self.store.get(p.code)
-            owned = (
-                booking is not None
-                and booking.status == "active"
-                and (state.phone is None or booking.phone in (None, state.phone))
-            )
-            bookings = [booking] if owned else []
-        else:
-            bookings = await self.store.active_for(person_key(state.phone, None))
+            wanted = normalize_code(p.code)
+            bookings = [b for b in bookings if b.code == wanted]
         if not bookings:
             state.booking = None
             turn.say(t("booking.none_active"))
@@ -368,6 +390,47 @@ class BookingDialogue:
         turn.say(t("booking.rescheduled", day=format_date(moved.start.date()),
                    time=moved.start.strftime("%H:%M"), center=self.centers.get(moved.center).name,
                    code=moved.code))  # fmt: skip
+
+    # --- proving the number ------------------------------------------------------------------
+
+    def _ask_identity(self, turn: Any, p: BookingProgress, intro: str | None = None) -> None:
+        p.step = "identity"
+        if proves_by_code(turn.channel):
+            ask, contact = t("verify.ask_phone"), False
+        else:
+            ask, contact = t("verify.ask_contact"), True
+        turn.say(f"{intro}\n\n{ask}" if intro else ask, request_contact=contact,
+                 expects=None if contact else "phone")  # fmt: skip
+
+    async def _send_code(self, p: BookingProgress, phone: str, turn: Any) -> None:
+        sent = await self.identity.send_code(turn.conversation, phone, turn.origin)
+        if sent is Started.SENT:
+            p.step = "verify_code"
+            turn.say(t("verify.code_sent", phone=_phone_shown(phone)), expects="code")
+        elif sent is Started.RATE_LIMITED:
+            turn.say(t("verify.rate_limited"))
+        else:
+            turn.say(t("verify.not_sent"))
+
+    async def _on_code(self, state: Any, text: str, parsed: dict, turn: Any) -> bool:
+        p: BookingProgress = state.booking
+        code = re.sub(r"\D", "", text)
+        if len(code) != CODE_DIGITS:
+            phone = _entity(parsed, "phone") or parse_phone(text)
+            if phone is not None:  # another number: a new code for it
+                await self._send_code(p, phone, turn)
+                return True
+            return False
+        result = await self.identity.check_code(state, code, turn.channel, turn.conversation)
+        if result.outcome is Checked.PROVEN:
+            turn.say(t("verify.proven"))
+            await self.identified(state, turn)
+        elif result.outcome is Checked.WRONG:
+            turn.say(t("verify.wrong_code", left=result.tries_left), expects="code")
+        else:
+            p.step = "identity"
+            turn.say(t("verify.no_code"), expects="phone")
+        return True
 
     # --- pieces ------------------------------------------------------------------------------
 

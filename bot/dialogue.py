@@ -16,7 +16,7 @@ from bot.eligibility import EligibilityDialogue
 from bot.flows.compiler import main_menu, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
-from bot.messages import MAX_TEXT_CHARS, Choice, Inbound, Outbound
+from bot.messages import MAX_TEXT_CHARS, Choice, Contact, Inbound, Outbound
 from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
@@ -59,6 +59,7 @@ class Turn:
     service: str | None = None
     channel: str | None = None
     conversation: str | None = None
+    origin: str | None = None  # the client's address (web): caps and code requests per address
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -94,10 +95,11 @@ class Dialogue:
     # --- entry -------------------------------------------------------------------------------
 
     async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
-        turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id)
+        turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
+                    origin=inbound.client_address)  # fmt: skip
         state.turns += 1
         if inbound.contact is not None:
-            await self._on_contact(state, inbound.contact.phone, turn)
+            await self._on_contact(state, inbound.contact, turn)
         elif inbound.choice is not None:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
         else:
@@ -237,11 +239,15 @@ class Dialogue:
             return False
         return await self.booking.reprompt(state, turn)
 
-    async def _on_contact(self, state: ConversationState, phone: str, turn: Turn) -> None:
-        if state.booking is not None and self.booking is not None:
-            await self.booking.identified(state, phone, turn)
+    async def _on_contact(self, state: ConversationState, contact: Contact, turn: Turn) -> None:
+        """The channel proved the sender's number (Telegram own contact, the caller's number)."""
+        if self.booking is None:
             return
-        state.phone = phone
+        await self.booking.identity.accept(state, contact, turn.channel or "",
+                                           turn.conversation or "")  # fmt: skip
+        if state.booking is not None:
+            await self.booking.identified(state, turn)
+            return
         turn.say(t("booking.contact_saved"), self._main_choices())
 
     def _follow_up_intent(self, text: str, named: str, topic: str) -> tuple[str, bool]:

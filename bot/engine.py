@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
+from bot.booking.limits import BookingLimits
 from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
 from bot.booking_flow import BookingDialogue
@@ -24,10 +25,13 @@ from bot.clock import SYSTEM_CLOCK, Clock
 from bot.dialogue import Dialogue
 from bot.flows.compiler import compile_flows
 from bot.handoff import CallCenterHandoff, HandoffPoint
+from bot.identity import Identity
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
+from bot.people import People
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
+from bot.verification import PhoneVerification, SendSms
 from knowledge.centers import Centers
 from knowledge.model import Passport
 
@@ -52,14 +56,18 @@ class Engine:
         show_sources: bool = True,
         reminders: Reminders | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        send_sms: SendSms | None = None,
     ) -> None:
         """With `reminders`, every booking change keeps its reminder jobs in step (the
-        reminders must read the same clock)."""
+        reminders must read the same clock). `send_sms` carries one-time codes; without it
+        no code can be sent and a web chat cannot prove a number."""
         self.redis, self.nlu, self.passports, self.centers = redis, nlu, passports, centers
         self.handoff = handoff or CallCenterHandoff(centers)
         self.show_sources = show_sources
         self.reminders = reminders
         self.clock = clock
+        self.send_sms = send_sms or _no_sms
+        self.people = People(redis, clock)
         self.store = StateStore(redis, ttl_seconds, clock)
         self.flows = compile_flows(passports)
         calendar = SlotCalendar(centers, passports, clock=clock)
@@ -68,6 +76,9 @@ class Engine:
             if reminders is not None
             else BookingStore(redis, calendar)
         )
+        identity = Identity(self.people, PhoneVerification(redis, self.send_sms))
+        booking = BookingDialogue(self.bookings, centers, passports, identity,
+                                  BookingLimits(redis))  # fmt: skip
         self.dialogue = Dialogue(
             nlu,
             passports,
@@ -75,13 +86,14 @@ class Engine:
             self.flows,
             self.handoff,
             show_sources=show_sources,
-            booking=BookingDialogue(self.bookings, centers, passports),
+            booking=booking,
             clock=clock,
         )
 
-    def with_clock(self, clock: Clock) -> Engine:
+    def with_clock(self, clock: Clock, send_sms: SendSms | None = None) -> Engine:
         """The same engine (Redis, NLU, knowledge, hand-off, reminder queue) reading the time
-        from `clock`: a story runs on its own fixed day this way."""
+        from `clock` (and sending SMS through `send_sms` when given): a story runs on its own
+        fixed day, with its own SMS outbox, this way."""
         reminders = self.reminders
         if reminders is not None:
             reminders = Reminders(reminders.arq, reminders.offsets, clock)
@@ -95,6 +107,7 @@ class Engine:
             show_sources=self.show_sources,
             reminders=reminders,
             clock=clock,
+            send_sms=send_sms or self.send_sms,
         )
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
@@ -138,12 +151,18 @@ class Engine:
         return await self.store.transcript(conversation_id)
 
 
+async def _no_sms(phone: str, text: str) -> bool:
+    log.warning("no SMS sender configured: one-time code not sent")
+    return False
+
+
 def build_engine(
     redis: aioredis.Redis,
     cache_dir: Path | None,
     ttl_seconds: int,
     reminders: Reminders | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    send_sms: SendSms | None = None,
 ) -> Engine:
     """The engine over the packaged knowledge base and the cached NLU model, on the real time
     unless given another clock; with `reminders`, every booking change keeps its reminder jobs
@@ -160,4 +179,5 @@ def build_engine(
         ttl_seconds=ttl_seconds,
         reminders=reminders,
         clock=clock,
+        send_sms=send_sms,
     )

@@ -4,15 +4,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from bot.people import Proof
 
 MAX_TEXT_CHARS = 2000  # longer messages are cut (and the person told) before the NLU sees them
 
 
 class Contact(BaseModel):
+    """A phone number the channel proves belongs to the sender; a typed number is never one."""
+
     phone: str  # E.164
-    verified: bool = False  # the channel proved it belongs to the sender (Telegram user_id)
+    proof: Proof  # how the channel knows (the carrier's caller number, own Telegram contact)
+    address: str | None = None  # the sender's address on the channel (default: the conversation)
     name: str | None = None
 
 
@@ -25,6 +31,7 @@ class Inbound(BaseModel):
     locale: str = "az"
     received_at: datetime | None = None  # when unset, the engine stamps it from its clock
     message_id: str | None = None  # the channel's id: the same id twice is one message
+    client_address: str | None = None  # the web client's IP: one-time codes and holds per address
 
 
 class Choice(BaseModel):
@@ -49,7 +56,8 @@ class Handoff(BaseModel):
 class Outbound(BaseModel):
     text: str
     choices: list[Choice] = Field(default_factory=list)
-    request_contact: bool = False
+    request_contact: bool = False  # offer the channel's "share my contact" button
+    expects: Literal["phone", "code"] | None = None  # the answer is a number typed in digits
     handoff: Handoff | None = None
     hangup: bool = False
     # Metadata for channels, logs and tests; never shown as such.

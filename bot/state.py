@@ -25,7 +25,9 @@ class EligibilityProgress(BaseModel):
 
 class BookingProgress(BaseModel):
     purpose: Literal["book", "lookup", "cancel", "reschedule"]
-    step: Literal["center", "day", "time", "identity", "confirm", "pick", "cancel_confirm"]
+    step: Literal[
+        "center", "day", "time", "identity", "verify_code", "confirm", "pick", "cancel_confirm"
+    ]
     service: str | None = None
     center: str | None = None
     day: date | None = None
@@ -45,7 +47,8 @@ class ConversationState(BaseModel):
     failures: int = 0  # misunderstandings in a row
     eligibility: EligibilityProgress | None = None
     booking: BookingProgress | None = None
-    phone: str | None = None  # E.164, once the person gave it (typed or a shared contact)
+    phone: str | None = None  # E.164, only once proven (channel proof or SMS code), never typed
+    person_id: str | None = None  # the proven person (bot.people)
     turns: int = 0
 
 

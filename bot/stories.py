@@ -12,6 +12,7 @@
             not_contains: ["ödənişsiz"]
           - choose: "Xidmət haqqı"     # a choice of the last reply, by its title
           - choice: "t:fee"            # or by id (a stale id tests the stale-button answer)
+          - code_from_sms: true        # types the one-time code last sent by SMS
 
 Every story runs on a frozen clock, never on the real date: at its `now`, or at STORY_NOW.
 """
@@ -28,8 +29,26 @@ import yaml
 
 from bot.clock import BAKU, FrozenClock
 from bot.messages import Contact, Inbound, Outbound
+from bot.people import Proof
 
 STORY_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BAKU)  # a Friday morning
+
+
+@dataclass
+class StorySms:
+    """The story's SMS outbox: one-time codes land here instead of a phone."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    async def __call__(self, phone: str, text: str) -> bool:
+        self.sent.append((phone, text))
+        return True
+
+    def last_code(self) -> str | None:
+        import re
+
+        found = re.findall(r"\b\d{6}\b", self.sent[-1][1]) if self.sent else []
+        return found[0] if found else None
 
 
 @dataclass
@@ -63,7 +82,8 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
     result = StoryResult(story["story"])
     conversation = f"story:{uuid.uuid4().hex[:12]}"
     last: list[Outbound] = []
-    engine = engine.with_clock(story_clock(story))
+    sms = StorySms()
+    engine = engine.with_clock(story_clock(story), send_sms=sms)
     for number, step in enumerate(story["steps"], start=1):
         where = f"step {number}"
         inbound = Inbound(conversation_id=conversation, channel=story.get("channel", "test"))
@@ -71,6 +91,12 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
             pass
         elif "user" in step:
             inbound.text = step["user"]
+        elif "code_from_sms" in step:
+            code = sms.last_code()
+            if code is None:
+                result.failures.append(f"{where}: no code was sent by SMS")
+                return result
+            inbound.text = code
         elif "choice" in step:
             inbound.choice = step["choice"]
         elif "choose" in step:
@@ -83,7 +109,7 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
             result.failures.append(f"{where}: needs user, choice or choose")
             return result
         if "contact" in step:
-            inbound.contact = Contact(phone=step["contact"], verified=True)
+            inbound.contact = Contact(phone=step["contact"], proof=Proof.TELEGRAM_CONTACT)
         last = await engine.handle(inbound)
         text = "\n".join(out.text for out in last)
         _expect(result, where, step, last, text)

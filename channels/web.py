@@ -244,6 +244,7 @@ def web_chat_router(
             channel="web",
             text=body.text,
             choice=body.choice,
+            client_address=address,
         )
         replies = await engine_getter(request).handle(inbound)
         # The page cannot be pushed to: reminders queued for this conversation come first in

@@ -20,6 +20,7 @@ from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from dost import api_v1
+from dost.sms import build_send_sms
 from knowledge.centers import default_centers
 
 
@@ -40,8 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reminders = Reminders(app.state.arq, settings.reminder_offsets, clock)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
-            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders, clock
-        )
+            app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
+            clock, send_sms=build_send_sms(settings, app.state.redis),
+        )  # fmt: skip
         worker = None
         if settings.inprocess_worker:
             worker = build_worker(url, clock=clock, handle_signals=False)

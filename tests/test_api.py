@@ -171,7 +171,7 @@ def test_closed_day_is_refused(client: TestClient, key: str) -> None:
     assert response.status_code == 422 and response.json()["detail"]["reason"] == "closed_day"
 
 
-def test_a_web_chat_booking_shows_in_the_api(client: TestClient, key: str) -> None:
+def test_a_web_chat_booking_shows_in_the_api(client: TestClient, key: str, tmp_path: Path) -> None:
     conversation = "chat-booking-1"
 
     def say(**message) -> dict:
@@ -190,6 +190,11 @@ def test_a_web_chat_booking_shows_in_the_api(client: TestClient, key: str) -> No
                         if c["id"].startswith("bd:")][-1])  # fmt: skip
     reply = say(choice=first_choice(reply, "bt:"))
     reply = say(text="050 444 55 66")
+    assert "kod göndərdik" in reply["replies"][-1]["text"]  # a typed number proves nothing
+    sms = (tmp_path / "sms-demo.log").read_text(encoding="utf-8").splitlines()[-1]
+    assert sms.startswith("+994504445566\t")
+    reply = say(text=re.search(r"\b\d{6}\b", sms).group(0))
+    assert "Təsdiq edirsiniz" in reply["replies"][-1]["text"]
     reply = say(choice="y")
     text = reply["replies"][-1]["text"]
     code = re.search(r"Növbə kodu: (\w{6})", text).group(1)

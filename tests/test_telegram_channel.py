@@ -158,7 +158,7 @@ async def test_a_contact_reaches_the_engine_verified(emulator, redis) -> None:
     finally:
         await channel.close()
     (inbound,) = engine.inbounds
-    assert inbound.contact is not None and inbound.contact.verified
+    assert inbound.contact is not None and inbound.contact.proof == "telegram_contact"
     assert inbound.contact.phone == "+994501112233"
     assert inbound.conversation_id == f"tg:{CHAT}" and inbound.channel == "telegram"
     assert inbound.message_id and inbound.message_id.startswith("tg-update:")

@@ -392,7 +392,9 @@ def test_long_content_is_read_briefly_and_sent_by_sms(
     assert tx("voice.brief_more") in again.spoken  # * repeats everything
 
 
-def test_a_hidden_number_gets_the_menu_and_booking_asks_for_a_phone(client: TestClient) -> None:
+def test_a_hidden_number_gets_the_menu_and_proves_a_typed_number_by_sms_code(
+    client: TestClient, fake_api
+) -> None:
     call = Call(client, sid="CA" + "2" * 32, caller="anonymous")
     menu = call.start()
     assert "Məşğulluq üçün 1 düyməsini basın." in menu.texts
@@ -402,8 +404,12 @@ def test_a_hidden_number_gets_the_menu_and_booking_asks_for_a_phone(client: Test
     ask_phone = call.press("1")
     assert ask_phone.texts[-1] == tx("voice.phone_prompt")
     assert ask_phone.gather.get("finishOnKey") == "#" and ask_phone.gather.get("numDigits") is None
-    confirm = call.press("0501112233")
-    assert "050 111 22 33" in confirm.spoken
+    code_sent = call.press("0501112233")
+    assert code_sent.texts[-1] == tx("voice.code_prompt")  # a typed number proves nothing
+    [sms] = [m for m in fake_api.messages if m["To"] == "+994501112233"]
+    code = re.search(r"\b\d{6}\b", sms["Body"]).group(0)
+    confirm = call.press(f"{code}#")
+    assert "050 111 22 33" in confirm.spoken and "Təsdiq edirsiniz" in confirm.spoken
 
 
 # --- signatures -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from bot.booking_flow import parse_phone
 from bot.catalog import t
 from bot.logs import get_logger
 from bot.messages import Contact, Inbound, Outbound
+from bot.people import Proof
 from channels.telegram import keys
 from channels.telegram.callback_data import CallbackCodec
 from channels.telegram.chat_state import ChatState, secret_digest
@@ -280,7 +281,8 @@ class TelegramChannel:
             return
         await self.directory.link(chat, phone)
         await self.sender.notice(chat, tg_text("contact_received"), close_reply_keyboard=True)
-        shared = Contact(phone=phone, verified=True, name=contact.first_name)
+        shared = Contact(phone=phone, proof=Proof.TELEGRAM_CONTACT, address=str(chat),
+                         name=contact.first_name)  # fmt: skip
         await self._turn(message, update_id, contact=shared)
 
     async def on_callback(self, query: CallbackQuery, update_id: int) -> None:

@@ -3,7 +3,7 @@
 Inbound (POST /webhooks/twilio/messaging, signed): `From` is "+994…" for SMS and
 "whatsapp:+994…" for WhatsApp; the conversation is "sms:<number>" or "whatsapp:<number>". The
 sender's number identifies the person: the first message of a conversation also hands the engine
-`Contact(phone, verified=True)`, so a booking does not ask for a phone number. The reply goes
+`Contact(phone, proof=carrier)`, so a booking does not ask for a phone number. The reply goes
 back as TwiML `<Message>`, its choices as numbered lines:
 - "1"…"N" pick choice N of the last reply; "0" asks for a person (the engine's hand-off point);
 - STOP (and STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, DAYANDIR) opts the address out and START
@@ -35,6 +35,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.logs import get_logger
 from bot.messages import Choice, Contact, Inbound, Outbound
+from bot.people import Proof
 from channels.twilio import menu
 from channels.twilio.security import Signatures, public_origin
 from channels.twilio.texts import tx, words
@@ -209,9 +210,8 @@ class MessagingChannel:
         known_key = f"{PREFIX}msg:known:{conversation}"
         if number.startswith("+") and await redis.set(known_key, "1", nx=True, ex=self.ttl):
             # The sender's number identifies the person (as Telegram's shared contact does).
-            await engine.handle(
-                inbound(contact=Contact(phone=number, verified=True), message_id=f"{sid}:contact")
-            )
+            proven = Contact(phone=number, proof=Proof.CARRIER, address=address)
+            await engine.handle(inbound(contact=proven, message_id=f"{sid}:contact"))
 
         choices_key = f"{PREFIX}msg:choices:{conversation}"
         raw = await redis.get(choices_key)

@@ -1,7 +1,7 @@
 """The phone line (IVR) on Twilio Voice: webhooks in, TwiML out.
 
 - POST /webhooks/twilio/voice — an incoming call. The caller's number (`From`) identifies the
-  person: the engine gets `Contact(phone=From, verified=True)` once, so booking look-ups work.
+  person: the engine gets `Contact(phone=From, proof=carrier)` once, so booking look-ups work.
   The conversation is "voice:<CallSid>".
 - POST /webhooks/twilio/voice/gather?seq=N — what the caller pressed or said (`Digits`,
   `SpeechResult`), or nothing (a timeout: `actionOnEmptyResult`).
@@ -42,6 +42,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.logs import get_logger
 from bot.messages import Choice, Contact, Inbound, Outbound
+from bot.people import Proof
 from channels.twilio import menu
 from channels.twilio.audio import AudioPrompts, speakable
 from channels.twilio.messaging import Messenger
@@ -84,7 +85,8 @@ class Screen(BaseModel):
     choices: list[Choice] = Field(default_factory=list)  # the engine's choices, all of them
     page: int = 0
     full_text: str | None = None  # long content that 1 sends by SMS
-    mode: Literal["menu", "phone"] = "menu"  # phone: the engine asked for a phone number
+    # phone / code: the engine asked for a number typed in digits (a phone number, an SMS code)
+    mode: Literal["menu", "phone", "code"] = "menu"
     can_sms: bool = False  # the caller's number is known and SMS can be sent to it
     misses: int = 0  # silences and wrong keys in a row
 
@@ -215,7 +217,7 @@ class VoiceChannel:
         elif speech:
             await self._event(redis, sid, "caller", speech=speech)
 
-        if screen.mode == "phone" and digits and digits not in ("*", "0"):
+        if screen.mode != "menu" and digits and digits not in ("*", "0"):
             return await ask(text=digits.rstrip("#"))
         if digits == "*":
             screen.misses = 0
@@ -252,7 +254,7 @@ class VoiceChannel:
             inbound = Inbound(
                 conversation_id=conversation,
                 channel="voice",
-                contact=Contact(phone=caller, verified=True),
+                contact=Contact(phone=caller, proof=Proof.CARRIER, address=caller),
                 message_id=f"{sid}:start",
             )
         else:  # a hidden number: no identity, just the main menu
@@ -337,7 +339,7 @@ class VoiceChannel:
             texts=texts,
             choices=choices,
             full_text=full_text,
-            mode="phone" if any(o.request_contact for o in replies) else "menu",
+            mode=next((o.expects for o in replies if o.expects), "menu"),
             can_sms=screen.can_sms,
         )
         if any(o.handoff is not None for o in replies):
@@ -427,8 +429,8 @@ class VoiceChannel:
             lines = [*reply.prefix]
             if not (reply.final or reply.menu_only):
                 lines += screen.texts
-            if screen.mode == "phone":
-                lines.append(tx("voice.phone_prompt"))
+            if screen.mode != "menu":
+                lines.append(tx(f"voice.{screen.mode}_prompt"))
             elif reply.final:
                 lines.append(tx("voice.final_navigation"))
             else:
@@ -452,7 +454,7 @@ class VoiceChannel:
             "speech_timeout": "auto",
             "action_on_empty_result": True,
         }
-        if screen.mode == "phone":
+        if screen.mode != "menu":
             return Gather(finish_on_key="#", timeout=PHONE_TIMEOUT_SECONDS, **common)
         return Gather(num_digits=1, timeout=GATHER_TIMEOUT_SECONDS, **common)
 

@@ -56,6 +56,7 @@ async def _poll(url: str, settings: Settings) -> None:
     from bot.reminders import Reminders
     from bot.worker import arq_pool, build_worker
     from channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
+    from dost.sms import build_send_sms
 
     redis = connect(url)
     arq = arq_pool(url)
@@ -64,6 +65,7 @@ async def _poll(url: str, settings: Settings) -> None:
         settings.cache_dir,
         settings.conversation_ttl_seconds,
         Reminders(arq, settings.reminder_offsets),
+        send_sms=build_send_sms(settings, redis),
     )
     channel = TelegramChannel.from_settings(settings, engine, redis)
     worker = build_worker(url, handle_signals=False) if settings.inprocess_worker else None

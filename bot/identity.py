@@ -1,0 +1,58 @@
+"""Who is writing: the proven phone of a conversation, and how to ask for one.
+
+A conversation knows a phone number only when the channel proved it (`Inbound.contact`) or the
+person typed back the one-time code sent to it by SMS (web chat, terminal). A typed number only
+ever starts that verification. Each channel proves in its own way:
+
+- sms, whatsapp, voice: the carrier's number of the sender (unless withheld);
+- telegram: the person shares their own contact (a button);
+- web, terminal, a withheld caller number: a one-time code by SMS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.messages import Contact
+from bot.people import People, Person, Proof
+from bot.verification import Checked, CheckResult, PhoneVerification, Started
+
+if TYPE_CHECKING:
+    from bot.state import ConversationState
+
+CONTACT_CHANNELS = frozenset({"telegram"})  # prove by sharing one's own contact
+
+
+def proves_by_code(channel: str | None) -> bool:
+    """Everywhere but Telegram a number without proof (a web chat, a withheld caller number)
+    is proven by a code sent to it."""
+    return channel not in CONTACT_CHANNELS
+
+
+class Identity:
+    def __init__(self, people: People, verification: PhoneVerification) -> None:
+        self.people = people
+        self.verification = verification
+
+    async def accept(self, state: ConversationState, contact: Contact, channel: str,
+                     conversation: str) -> Person:  # fmt: skip
+        """A channel's proof: the conversation now belongs to the person behind the number."""
+        person = await self.people.prove(
+            contact.phone, contact.proof, channel, contact.address or conversation
+        )
+        state.phone, state.person_id = contact.phone, person.id
+        return person
+
+    async def send_code(self, conversation: str, phone: str, requester: str | None) -> Started:
+        return await self.verification.start(conversation, phone, requester or conversation)
+
+    async def pending_phone(self, conversation: str) -> str | None:
+        return await self.verification.pending_phone(conversation)
+
+    async def check_code(self, state: ConversationState, code: str, channel: str,
+                         conversation: str) -> CheckResult:  # fmt: skip
+        result = await self.verification.check(conversation, code)
+        if result.outcome is Checked.PROVEN and result.phone:
+            contact = Contact(phone=result.phone, proof=Proof.SMS_CODE, address=conversation)
+            await self.accept(state, contact, channel, conversation)
+        return result
