@@ -21,6 +21,7 @@ from bot.booking.errors import AlreadyBooked, BookingNotFound, InvalidSlot, Slot
 from bot.booking.limits import BookingLimits
 from bot.booking.store import Booking, BookingStore, person_key
 from bot.catalog import bullets, format_date, t
+from bot.choices import Pick, choice
 from bot.clock import BAKU
 from bot.identity import Identity, proves_by_code
 from bot.messages import Choice
@@ -135,29 +136,29 @@ class BookingDialogue:
             return True
         return False  # confirm / pick steps answer by buttons or yes/no (see on_yes_no)
 
-    async def on_choice(self, state: Any, kind: str, arg: str, turn: Any) -> None:
+    async def on_choice(self, state: Any, kind: Pick, arg: str, turn: Any) -> None:
         progress: BookingProgress | None = state.booking
         if progress is None:
             return
-        if kind == "bc":
+        if kind is Pick.CENTER:
             progress.center = arg
             await self._advance(state, turn)
-        elif kind == "bd":
+        elif kind is Pick.DAY:
             progress.day = date.fromisoformat(arg)
             progress.time_page = 0
             await self._advance(state, turn)
-        elif kind == "bt":
+        elif kind is Pick.TIME:
             progress.start = datetime.fromisoformat(arg)
             await self._advance(state, turn)
-        elif kind == "bm":
+        elif kind is Pick.MORE_TIMES:
             progress.time_page += 1
             await self._advance(state, turn)
-        elif kind == "bx":
+        elif kind is Pick.BOOKING:
             progress.code = arg
             await self._manage(state, turn)
-        elif kind in ("bcx", "brx"):
+        elif kind in (Pick.CANCEL, Pick.MOVE):
             progress.code = arg
-            progress.purpose = "cancel" if kind == "bcx" else "reschedule"
+            progress.purpose = "cancel" if kind is Pick.CANCEL else "reschedule"
             await self._manage(state, turn)
 
     async def on_yes_no(self, state: Any, yes: bool, turn: Any) -> None:
@@ -279,8 +280,8 @@ class BookingDialogue:
         turn.say(t("booking.confirm", service=service.display_name, center=center.name,
                    day=format_date(p.day), time=p.start.strftime("%H:%M"),
                    phone=_phone_shown(state.phone)),
-                 [Choice(id="y", title=t("booking.confirm_yes")),
-                  Choice(id="n", title=t("booking.confirm_no"))])  # fmt: skip
+                 [choice(Pick.YES, t("booking.confirm_yes")),
+                  choice(Pick.NO, t("booking.confirm_no"))])  # fmt: skip
 
     async def _confirm(self, state: Any, turn: Any) -> None:
         p: BookingProgress = state.booking
@@ -345,7 +346,7 @@ class BookingDialogue:
             return
         if len(bookings) > 1 and not p.code:
             p.step = "pick"
-            choices = [Choice(id=f"bx:{b.code}", title=self._summary(b)) for b in bookings]
+            choices = [choice(Pick.BOOKING, self._summary(b), b.code) for b in bookings]
             turn.say(t("booking.which_booking"), choices)
             return
         booking = bookings[0]
@@ -353,8 +354,8 @@ class BookingDialogue:
         if p.purpose == "cancel":
             p.step = "cancel_confirm"
             turn.say(t("booking.ask_cancel", summary=self._summary(booking)),
-                     [Choice(id="y", title=t("choice.affirm")),
-                      Choice(id="n", title=t("choice.deny"))])  # fmt: skip
+                     [choice(Pick.YES, t("choice.affirm")),
+                      choice(Pick.NO, t("choice.deny"))])  # fmt: skip
             return
         await self._reschedule(state, turn)
 
@@ -444,31 +445,31 @@ class BookingDialogue:
         return center if center and self.centers.get(center) else None
 
     def _center_choices(self, p: BookingProgress) -> list[Choice]:
-        return [Choice(id=f"bc:{c.id}", title=c.name) for c in self.centers.centers
+        return [choice(Pick.CENTER, c.name, c.id) for c in self.centers.centers
                 if c.offers(p.service)]  # fmt: skip
 
     def _day_choices(self, p: BookingProgress) -> list[Choice]:
         today = self.clock.now().date()
         # open_days counts from the day after `after`: start from yesterday to offer today.
         days = self.calendar.open_days(p.center, today - timedelta(days=1), OPEN_DAYS_OFFERED)
-        return [Choice(id=f"bd:{d.isoformat()}", title=format_date(d)) for d in days]
+        return [choice(Pick.DAY, format_date(d), d.isoformat()) for d in days]
 
     def _time_choices(self, p: BookingProgress, free: list) -> list[Choice]:
         start = p.time_page * MAX_TIME_CHOICES
         page = free[start : start + MAX_TIME_CHOICES]
         if not page:
             p.time_page, page = 0, free[:MAX_TIME_CHOICES]
-        choices = [Choice(id=f"bt:{slot.start.isoformat()}", title=slot.start.strftime("%H:%M"))
+        choices = [choice(Pick.TIME, slot.start.strftime("%H:%M"), slot.start.isoformat())
                    for slot, _ in page]  # fmt: skip
         if len(free) > start + MAX_TIME_CHOICES:
-            choices.append(Choice(id="bm", title=t("booking.more_times")))
+            choices.append(choice(Pick.MORE_TIMES, t("booking.more_times")))
         return choices
 
     def _manage_choices(self, code: str) -> list[Choice]:
         cancel, move = t("booking.cancel_choice"), t("booking.reschedule_choice")
         return [
-            Choice(id=f"bcx:{code}", title=f"{cancel} ({code})"),
-            Choice(id=f"brx:{code}", title=f"{move} ({code})"),
+            choice(Pick.CANCEL, f"{cancel} ({code})", code),
+            choice(Pick.MOVE, f"{move} ({code})", code),
         ]
 
     def _summary(self, b: Booking) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.answers import compose, source_footer
 from bot.booking_flow import BookingDialogue
 from bot.catalog import t
+from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.eligibility import EligibilityDialogue
 from bot.flows.compiler import main_menu, topic_for_intent, topics
@@ -117,36 +118,37 @@ class Dialogue:
             last = [Choice(id=i, title=title) for i, title in state.choices.items()]
             turn.say(t("stale_choice"), last or self._main_choices())
             return
-        kind, _, arg = choice.partition(":")
+        picked = ChoiceId.parse(choice)
         turn.service = state.service
         if state.booking is not None:
             turn.intent = _FLOW_INTENT[state.booking.purpose]
-        match kind:
-            case "main":
+        pick, arg = (picked.pick, picked.argument) if picked else (None, "")
+        match pick:
+            case Pick.MAIN:
                 state.topic = state.pending_topic = None
                 turn.say(t("menu.main"), self._main_choices())
-            case "g":
+            case Pick.GROUP:
                 await self._group_menu(state, arg, turn, conversation_id)
-            case "s":
+            case Pick.SERVICE:
                 await self._enter_service(state, arg, turn, conversation_id)
-            case "t":
+            case Pick.TOPIC:
                 await self._topic(state, arg, conversation_id, turn)
-            case "i":
+            case Pick.INTENT:
                 turn.intent = arg
                 await self._intent(state, arg, state.service, conversation_id, turn)
-            case "y" | "n" if state.booking is not None and self.booking is not None:
-                await self.booking.on_yes_no(state, kind == "y", turn)
-            case "y" | "n":
-                self._eligibility_answer(state, kind == "y", turn)
-            case "bc" | "bd" | "bt" | "bm" | "bx" | "bcx" | "brx" if self.booking is not None:
+            case Pick.YES | Pick.NO if state.booking is not None and self.booking is not None:
+                await self.booking.on_yes_no(state, pick is Pick.YES, turn)
+            case Pick.YES | Pick.NO:
+                self._eligibility_answer(state, pick is Pick.YES, turn)
+            case _ if pick in BOOKING_PICKS and self.booking is not None:
                 if state.booking is None:  # a button of a booking list shown earlier
                     await self.booking.start(state, turn, "lookup", None)
-                await self.booking.on_choice(state, kind, arg, turn)
-            case "elig":
+                await self.booking.on_choice(state, pick, arg, turn)
+            case Pick.ELIGIBILITY:
                 self._start_eligibility(state, turn)
-            case "human":
+            case Pick.PERSON:
                 await self._handoff(state, "asked", conversation_id, turn)
-            case "centers":
+            case Pick.CENTERS:
                 self._centers(turn)
             case _:
                 turn.say(t("stale_choice"), self._main_choices())
@@ -267,12 +269,12 @@ class Dialogue:
             self._failure(state, t("clarify_none"), turn)
             return
         state.failures += 1
-        turn.say(t("clarify"), [Choice(id=f"i:{c}", title=_intent_title(c)) for c in candidates])
+        turn.say(t("clarify"), [choice(Pick.INTENT, _intent_title(c), c) for c in candidates])
 
     def _failure(self, state: ConversationState, text: str, turn: Turn) -> None:
         state.failures += 1
         if state.failures >= 2:
-            turn.say(t("repeated_failures"), [Choice(id="human", title=t("choice.human")),
+            turn.say(t("repeated_failures"), [choice(Pick.PERSON, t("choice.human")),
                                               *self._main_choices()])  # fmt: skip
         else:
             turn.say(text, self._main_choices())
@@ -326,7 +328,7 @@ class Dialogue:
                 else:
                     await self.booking.start(state, turn, "book", service, parsed)
             case "book_slot":
-                turn.say(t("answer.book_unavailable"), [Choice(id="main", title=t("menu.back"))])
+                turn.say(t("answer.book_unavailable"), [choice(Pick.MAIN, t("menu.back"))])
             case _ if intent in BOOKING_INTENTS and self.booking is not None:
                 await self.booking.start(state, turn, BOOKING_INTENTS[intent], None, parsed)
             case _ if intent in BOOKING_INTENTS:
@@ -370,9 +372,9 @@ class Dialogue:
         if len(members) == 1:
             await self._enter_service(state, members[0], turn, conversation_id)
             return
-        choices = [Choice(id=f"s:{s}", title=self.flows[s].name) for s in members]
+        choices = [choice(Pick.SERVICE, self.flows[s].name, s) for s in members]
         turn.say(t("menu.group", group=t(f"group.{group}")),
-                 [*choices, Choice(id="main", title=t("menu.back"))])  # fmt: skip
+                 [*choices, choice(Pick.MAIN, t("menu.back"))])  # fmt: skip
 
     async def _topic(
         self, state: ConversationState, topic_id: str, conversation_id: str, turn: Turn
@@ -386,7 +388,7 @@ class Dialogue:
         elif topic.action == "book" and self.booking is not None:
             await self.booking.start(state, turn, "book", state.service)
         elif topic.action == "book":
-            turn.say(t("answer.book_unavailable"), [Choice(id="main", title=t("menu.back"))])
+            turn.say(t("answer.book_unavailable"), [choice(Pick.MAIN, t("menu.back"))])
         else:
             self._answer(state, topic_id, turn)
 
@@ -402,19 +404,19 @@ class Dialogue:
         flow = self.flows[state.service]
         choices = []
         if topic_id == "eligibility" and (passport.curated.eligibility or answer.known):
-            choices.append(Choice(id="elig", title=t("choice.eligibility_check")))
+            choices.append(choice(Pick.ELIGIBILITY, t("choice.eligibility_check")))
         choices += [c for c in self._topic_choices(flow) if c.id != f"t:{topic_id}"]
         turn.say(text, _unique(choices), sources=answer.sources, service=state.service)
 
     def _topic_choices(self, flow: ServiceFlow) -> list[Choice]:
-        choices = [Choice(id=f"t:{tid}", title=t(f"topic.{tid}")) for tid in flow.menu]
-        return [*choices, Choice(id="main", title=t("menu.back"))]
+        choices = [choice(Pick.TOPIC, t(f"topic.{tid}"), tid) for tid in flow.menu]
+        return [*choices, choice(Pick.MAIN, t("menu.back"))]
 
     def _main_choices(self) -> list[Choice]:
-        return [Choice(id=f"g:{g}", title=t(f"group.{g}")) for g in self.menu.groups]
+        return [choice(Pick.GROUP, t(f"group.{g}"), g) for g in self.menu.groups]
 
     def _service_choices(self) -> list[Choice]:
-        return [Choice(id=f"s:{sid}", title=f.name) for sid, f in self.flows.items()]
+        return [choice(Pick.SERVICE, f.name, sid) for sid, f in self.flows.items()]
 
     # --- centers, hours, hand-off ------------------------------------------------------------
 
@@ -451,7 +453,7 @@ class Dialogue:
             return
         progress, question = self.eligibility.start(state.service)
         if question is None:
-            turn.say(t("eligibility.no_rules"), [Choice(id="human", title=t("choice.human"))])
+            turn.say(t("eligibility.no_rules"), [choice(Pick.PERSON, t("choice.human"))])
             return
         state.eligibility = progress
         turn.say(f"{t('eligibility.intro')}\n\n{question}", _yes_no_choices(),
@@ -493,7 +495,7 @@ def _yes_no(text: str, intent: str) -> bool | None:
 
 
 def _yes_no_choices() -> list[Choice]:
-    return [Choice(id="y", title=t("choice.affirm")), Choice(id="n", title=t("choice.deny"))]
+    return [choice(Pick.YES, t("choice.affirm")), choice(Pick.NO, t("choice.deny"))]
 
 
 def _unique(choices: list[Choice]) -> list[Choice]:

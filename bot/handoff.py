@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.catalog import t
-from bot.messages import Choice, Handoff, Outbound
+from bot.choices import Pick, choice
+from bot.messages import Handoff, Outbound
 from knowledge.centers import Centers
 from nlu.morphology import ablative
 
@@ -31,7 +32,7 @@ class CallCenterHandoff:
     async def request(self, conversation_id: str, reason: str, summary: str) -> Outbound:
         return Outbound(
             text=t("handoff.call_center", **center_hours_values(self.centers)),
-            choices=[Choice(id="main", title=t("menu.back"))],
+            choices=[choice(Pick.MAIN, t("menu.back"))],
             handoff=Handoff(reason=reason, summary=summary),
             intent="human_handoff",
         )

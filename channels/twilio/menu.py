@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answers import source_footer
+from bot.choices import ChoiceId, Pick
 from bot.messages import Choice, Outbound
 from channels.twilio.texts import tx
 
@@ -29,8 +30,9 @@ LONG_CHARS = 400
 LONG_ITEMS = 3
 BRIEF_ITEMS = 3
 
-MAIN_CHOICES = frozenset({"main"})
-PERSON_CHOICES = frozenset({"human", "t:human"})
+MAIN_CHOICE = str(ChoiceId(Pick.MAIN))
+MAIN_CHOICES = frozenset({MAIN_CHOICE})
+PERSON_CHOICES = frozenset({str(ChoiceId(Pick.PERSON)), str(ChoiceId(Pick.TOPIC, "human"))})
 NAVIGATION_CHOICES = MAIN_CHOICES | PERSON_CHOICES
 SMS_OFFER = "__sms__"  # the menu entry "send the full text by SMS" (not an engine choice)
 NEXT_PAGE = "__next__"

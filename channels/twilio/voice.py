@@ -224,7 +224,7 @@ class VoiceChannel:
             return Reply(screen=screen)
         if digits == "#":
             if any(c.id in menu.MAIN_CHOICES for c in screen.choices):
-                return await ask(choice="main")
+                return await ask(choice=menu.MAIN_CHOICE)
             return await ask(text=tx("voice.main_menu_request"))
         if digits == "0":
             return await self._person(ask, screen)
