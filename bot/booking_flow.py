@@ -76,11 +76,15 @@ class BookingDialogue:
 
     # --- entry points --------------------------------------------------------------------
 
+    def begin(self, state: Any, purpose: str, service: str | None = None) -> BookingProgress:
+        """A new flow, silently: a button of a booking list shown earlier picks up from here."""
+        state.booking = BookingProgress(purpose=purpose, step="center", service=service,
+                                        request_id=uuid.uuid4().hex)  # fmt: skip
+        return state.booking
+
     async def start(self, state: Any, turn: Any, purpose: str, service: str | None,
                     parsed: dict | None = None) -> None:  # fmt: skip
-        progress = BookingProgress(purpose=purpose, step="center", service=service,
-                                   request_id=uuid.uuid4().hex)  # fmt: skip
-        state.booking = progress
+        progress = self.begin(state, purpose, service)
         if purpose != "book":
             # A code alone proves nothing: bookings are shown only to their proven owner, and
             # the answer is the same whether the code exists or not.

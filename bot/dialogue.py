@@ -17,7 +17,7 @@ from bot.eligibility import EligibilityDialogue
 from bot.flows.compiler import main_menu, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
-from bot.messages import MAX_TEXT_CHARS, Choice, Contact, Inbound, Outbound
+from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
 from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
@@ -61,6 +61,7 @@ class Turn:
     channel: str | None = None
     conversation: str | None = None
     origin: str | None = None  # the client's address (web): caps and code requests per address
+    address: str | None = None  # the sender's address on the channel (for opt-out)
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -97,9 +98,12 @@ class Dialogue:
 
     async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
         turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
-                    origin=inbound.client_address)  # fmt: skip
+                    origin=inbound.client_address,
+                    address=inbound.address or inbound.conversation_id)  # fmt: skip
         state.turns += 1
-        if inbound.contact is not None:
+        if inbound.command is not None:
+            await self._on_command(state, inbound.command, inbound.conversation_id, turn)
+        elif inbound.contact is not None:
             await self._on_contact(state, inbound.contact, turn)
         elif inbound.choice is not None:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
@@ -107,7 +111,31 @@ class Dialogue:
             await self._on_text(state, inbound.text or "", inbound.conversation_id, turn)
         offered = [c for out in turn.replies for c in out.choices]
         state.choices = {c.id: c.title for c in offered}
+        if turn.replies:
+            state.last_texts = [out.text for out in turn.replies]
         return turn
+
+    async def _on_command(self, state: ConversationState, command: Command,
+                          conversation_id: str, turn: Turn) -> None:  # fmt: skip
+        match command:
+            case Command.START:
+                turn.intent = "greet"
+                turn.say(t("greet"), self._main_choices())
+            case Command.MAIN_MENU:
+                state.topic = state.pending_topic = None
+                turn.say(t("menu.main"), self._main_choices())
+            case Command.PERSON:
+                turn.intent = "human_handoff"
+                await self._handoff(state, "asked", conversation_id, turn)
+            case Command.REPEAT:
+                last = [Choice(id=i, title=title) for i, title in state.choices.items()]
+                texts = state.last_texts or [t("menu.main")]
+                for text in texts[:-1]:
+                    turn.say(text)
+                turn.say(texts[-1], last or self._main_choices())
+            case Command.STOP:
+                turn.intent = "unsubscribe"
+                await self._unsubscribe(turn)
 
     # --- choices -----------------------------------------------------------------------------
 
@@ -142,7 +170,7 @@ class Dialogue:
                 self._eligibility_answer(state, pick is Pick.YES, turn)
             case _ if pick in BOOKING_PICKS and self.booking is not None:
                 if state.booking is None:  # a button of a booking list shown earlier
-                    await self.booking.start(state, turn, "lookup", None)
+                    self.booking.begin(state, "lookup")
                 await self.booking.on_choice(state, pick, arg, turn)
             case Pick.ELIGIBILITY:
                 self._start_eligibility(state, turn)
@@ -241,6 +269,12 @@ class Dialogue:
             return False
         return await self.booking.reprompt(state, turn)
 
+    async def _unsubscribe(self, turn: Turn) -> None:
+        """No more messages we send first on this channel address (reminders, notices)."""
+        if self.booking is not None and turn.channel and turn.address:
+            await self.booking.identity.people.opt_out(turn.channel, turn.address)
+        turn.say(t("answer.unsubscribe"))
+
     async def _on_contact(self, state: ConversationState, contact: Contact, turn: Turn) -> None:
         """The channel proved the sender's number (Telegram own contact, the caller's number)."""
         if self.booking is None:
@@ -336,7 +370,7 @@ class Dialogue:
             case "application_status":
                 turn.say(t("answer.status_unavailable"))
             case "unsubscribe":
-                turn.say(t("answer.unsubscribe"))
+                await self._unsubscribe(turn)
             case _ if intent in TOPIC_INTENTS or intent == "commission_date":
                 topic = topic_for_intent(intent)
                 if service is None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -22,11 +23,24 @@ class Contact(BaseModel):
     name: str | None = None
 
 
+class Command(StrEnum):
+    """What a person asks of the assistant itself, by a button, a command or a key (never
+    sentences made up for the NLU)."""
+
+    START = "start"  # a new conversation: the greeting
+    MAIN_MENU = "main_menu"
+    PERSON = "person"  # talk to a person
+    REPEAT = "repeat"  # say the last answer again
+    STOP = "stop"  # no more messages we send first, on this channel
+
+
 class Inbound(BaseModel):
     conversation_id: str
     channel: str  # web, terminal, telegram, voice, sms, whatsapp
     text: str | None = None
     choice: str | None = None  # the id of a choice offered earlier
+    command: Command | None = None
+    address: str | None = None  # the sender on the channel (chat id, number); else the conversation
     contact: Contact | None = None
     locale: str = "az"
     received_at: datetime | None = None  # when unset, the engine stamps it from its clock

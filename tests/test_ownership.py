@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.choices import ChoiceId, Pick
 from bot.clock import BAKU
 from bot.messages import Contact, Inbound
 from bot.people import Proof
@@ -143,3 +144,18 @@ async def test_holds_and_bookings_are_capped_per_number_and_address(redis_url: s
         assert 0 < await redis.ttl("dost:cap:holds:1.2.3.4") <= 24 * 3600
     finally:
         await redis.aclose()
+
+
+async def test_the_cancel_button_of_the_owners_list_cancels(setup) -> None:
+    engine, sms, booking = setup
+    conversation = "web:owner-buttons"
+    await web(engine, conversation, "növbəmi göstər")
+    await web(engine, conversation, "050 111 22 33")
+    await engine.handle(Inbound(conversation_id=conversation, channel="web", text=sms.last_code()))
+    cancel = str(ChoiceId(Pick.CANCEL, booking.code))
+    asked = says(await engine.handle(Inbound(conversation_id=conversation, channel="web",
+                                             choice=cancel)))  # fmt: skip
+    assert "ləğv edək" in asked
+    done = says(await engine.handle(Inbound(conversation_id=conversation, channel="web",
+                                            choice=str(ChoiceId(Pick.YES)))))  # fmt: skip
+    assert "ləğv edildi" in done and not await still_active(engine, booking)

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from bot.booking_flow import parse_phone
 from bot.catalog import t
 from bot.logs import get_logger
-from bot.messages import Contact, Inbound, Outbound
+from bot.messages import Command, Contact, Inbound, Outbound
 from bot.people import Proof
 from channels.telegram import keys
 from channels.telegram.callback_data import CallbackCodec
@@ -243,7 +243,7 @@ class TelegramChannel:
             log.info("telegram chat follows an application", chat=chat)
         elif payload:
             log.info("unknown /start payload ignored", chat=chat)
-        await self._turn(message, update_id, text=tg_text("start_as_text"))
+        await self._turn(message, update_id, command=Command.START)
 
     async def on_help(self, message: Message) -> None:
         await self._arrived(message.chat.id)
@@ -251,7 +251,7 @@ class TelegramChannel:
 
     async def on_operator(self, message: Message, update_id: int) -> None:
         await self._arrived(message.chat.id)
-        await self._turn(message, update_id, text=tg_text("operator_as_text"))
+        await self._turn(message, update_id, command=Command.PERSON)
 
     async def on_stop(self, message: Message) -> None:
         chat = message.chat.id
@@ -332,6 +332,7 @@ class TelegramChannel:
         text: str | None = None,
         choice: str | None = None,
         contact: Contact | None = None,
+        command: Command | None = None,
     ) -> None:
         chat = message.chat.id
         inbound = Inbound(
@@ -340,6 +341,8 @@ class TelegramChannel:
             text=text,
             choice=choice,
             contact=contact,
+            command=command,
+            address=str(chat),
             message_id=f"tg-update:{update_id}",
         )
         async with self.sender.typing(chat):

@@ -34,7 +34,7 @@ from fastapi.responses import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.logs import get_logger
-from bot.messages import Choice, Contact, Inbound, Outbound
+from bot.messages import Choice, Command, Contact, Inbound, Outbound
 from bot.people import Proof
 from channels.twilio import menu
 from channels.twilio.security import Signatures, public_origin
@@ -205,7 +205,7 @@ class MessagingChannel:
             return _twiml([])
 
         def inbound(**kw: Any) -> Inbound:
-            return Inbound(conversation_id=conversation, channel=channel, **kw)
+            return Inbound(conversation_id=conversation, channel=channel, address=address, **kw)
 
         known_key = f"{PREFIX}msg:known:{conversation}"
         if number.startswith("+") and await redis.set(known_key, "1", nx=True, ex=self.ttl):
@@ -221,9 +221,7 @@ class MessagingChannel:
             n = int(text)
             if n == 0:
                 person = next((c.id for c in choices if c.id in menu.PERSON_CHOICES), None)
-                message = (
-                    inbound(choice=person) if person else inbound(text=tx("voice.person_request"))
-                )
+                message = inbound(choice=person) if person else inbound(command=Command.PERSON)
             elif 1 <= n <= len(choices):
                 message = inbound(choice=choices[n - 1].id)
             elif choices:

@@ -12,7 +12,7 @@ Every prompt is an Azerbaijani audio file (`<Play>`, see audio.py) inside one
 `<Gather input="dtmf speech" language="az-AZ">` with hints from the passports. Keys: 1–9 pick a
 choice (menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
 DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main menu
-(the engine's "main" choice when the menu has one, else the words `voice.main_menu_request` of
+(the engine's "main" choice when the menu has one, else the engine's main-menu command
 the catalog, which the NLU reads as "list the services"). Speech goes through the NLU, except a
 choice's own title or a digit's name ("iki"), which pick that choice.
 Long content is read briefly with "1 – the full text by SMS". Silence or a key that is not in
@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.logs import get_logger
-from bot.messages import Choice, Contact, Inbound, Outbound
+from bot.messages import Choice, Command, Contact, Inbound, Outbound
 from bot.people import Proof
 from channels.twilio import menu
 from channels.twilio.audio import AudioPrompts, speakable
@@ -225,7 +225,7 @@ class VoiceChannel:
         if digits == "#":
             if any(c.id in menu.MAIN_CHOICES for c in screen.choices):
                 return await ask(choice=menu.MAIN_CHOICE)
-            return await ask(text=tx("voice.main_menu_request"))
+            return await ask(command=Command.MAIN_MENU)
         if digits == "0":
             return await self._person(ask, screen)
         if digits:
@@ -261,7 +261,7 @@ class VoiceChannel:
             inbound = Inbound(
                 conversation_id=conversation,
                 channel="voice",
-                text=tx("voice.main_menu_request"),
+                command=Command.MAIN_MENU,
                 message_id=f"{sid}:start",
             )
         replies = await engine.handle(inbound)
@@ -277,7 +277,7 @@ class VoiceChannel:
     async def _person(self, ask, screen: Screen) -> Reply:
         """0: tell the engine's hand-off point (live operators plug in there), then dial."""
         person = next((c.id for c in screen.choices if c.id in menu.PERSON_CHOICES), None)
-        reply = await (ask(choice=person) if person else ask(text=tx("voice.person_request")))
+        reply = await (ask(choice=person) if person else ask(command=Command.PERSON))
         if not reply.dial:  # the engine did not hear it as a request for a person: 0 still is
             reply = Reply(
                 screen=Screen(seq=screen.seq, choices=screen.choices, can_sms=screen.can_sms),
