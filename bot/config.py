@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     call_center_number: str = Field(default="142", validation_alias="DOST_CALL_CENTER_NUMBER")
     espeak_binary: str = Field(default="espeak-ng", validation_alias="DOST_ESPEAK_BINARY")
     sox_binary: str = Field(default="sox", validation_alias="DOST_SOX_BINARY")
-    # The IVR simulator page at /simulator/ivr (drives the voice webhooks without a phone).
-    ivr_simulator: bool = Field(default=True, validation_alias="DOST_IVR_SIMULATOR")
+    # The IVR simulator page at /simulator/ivr. Unset: on only while Twilio is not configured
+    # (a newcomer's demo); true or false decide it either way.
+    ivr_simulator: bool | None = Field(default=None, validation_alias="DOST_IVR_SIMULATOR")
 
     nlu_backend: str = Field(default="builtin", validation_alias="NLU_BACKEND")
     rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")
@@ -53,6 +54,15 @@ class Settings(BaseSettings):
     reminder_hours: str = Field(default="24,2", validation_alias="DOST_REMINDER_HOURS")
     # `dost serve` runs a job worker in its own process unless a separate `dost worker` does.
     inprocess_worker: bool = Field(default=True, validation_alias="DOST_INPROCESS_WORKER")
+
+    @field_validator("ivr_simulator", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @property
     def reminder_offsets(self) -> list[int]:

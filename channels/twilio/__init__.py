@@ -4,16 +4,15 @@
 - GET /audio/<key>.wav — the prompts (always on: the simulator plays them too);
 - /webhooks/twilio/voice… and /webhooks/twilio/messaging… — only with TWILIO_ACCOUNT_SID and
   TWILIO_AUTH_TOKEN set; without them one log line says the Twilio channels are off;
-- /simulator/ivr — unless DOST_IVR_SIMULATOR=false (see simulator.py for how it signs).
+- /simulator/ivr — by default only while Twilio is not configured (`simulator_enabled`).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 
 from bot.logs import get_logger
 from channels.twilio.audio import AudioPrompts, audio_router
@@ -24,7 +23,7 @@ from channels.twilio.messaging import (
     status_callback_url,
 )
 from channels.twilio.security import Signatures
-from channels.twilio.simulator import simulator_router
+from channels.twilio.simulator import simulator_router, simulator_voice
 from channels.twilio.texts import words
 from channels.twilio.voice import VoiceChannel, speech_hints, voice_router
 
@@ -67,14 +66,12 @@ def twilio_router(
     redis_getter: Callable[[Request], aioredis.Redis],
 ) -> APIRouter:
     router = APIRouter()
-    configured = bool(settings.twilio_account_sid and settings.twilio_auth_token)
     messenger = build_messenger(settings)
     voice = build_voice(settings, messenger)
     router.include_router(audio_router(voice.audio))
     base = settings.public_base_url
 
-    signatures: Signatures | None = None
-    if configured:
+    if settings.twilio_configured:
         assert settings.twilio_auth_token is not None
         signatures = Signatures(settings.twilio_auth_token)
         router.include_router(voice_router(voice, signatures, base, engine_getter, redis_getter))
@@ -93,43 +90,28 @@ def twilio_router(
             "TWILIO_AUTH_TOKEN are not set"
         )
 
-    if settings.ivr_simulator:
-
-        def private_app(main: FastAPI) -> tuple[FastAPI, Signatures]:
-            """The voice routes on a per-process token only the simulator knows (Twilio off)."""
-            existing = getattr(main.state, "twilio_simulator_voice", None)
-            if existing is None:
-                signer = Signatures(secrets.token_hex(32))
-                app = FastAPI()
-                app.include_router(
-                    voice_router(
-                        build_voice(settings, None),
-                        signer,
-                        base,
-                        lambda _request: engine_getter(_MainRequest(main)),
-                        lambda _request: redis_getter(_MainRequest(main)),
-                    )
-                )
-                existing = main.state.twilio_simulator_voice = (app, signer)
-            return existing
-
+    on, why = simulator_enabled(settings)
+    log.info(f"ivr simulator {'on' if on else 'off'}: {why}")
+    if on:
         router.include_router(
             simulator_router(
-                audio=voice.audio,
-                public_base_url=base,
+                voice=simulator_voice(voice),
+                engine_getter=engine_getter,
                 redis_getter=redis_getter,
-                signatures=signatures,
-                private_app=private_app,
             )
         )
     return router
 
 
-class _MainRequest:
-    """Stands in for a request to the main app, for getters that read `request.app.state`."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
+def simulator_enabled(settings: Settings) -> tuple[bool, str]:
+    """Whether /simulator/ivr is mounted, and why (for the one log line at start-up)."""
+    if settings.ivr_simulator is True:
+        return True, "DOST_IVR_SIMULATOR=true"
+    if settings.ivr_simulator is False:
+        return False, "DOST_IVR_SIMULATOR=false"
+    if settings.twilio_configured:
+        return False, "Twilio is configured (DOST_IVR_SIMULATOR=true turns it on)"
+    return True, "Twilio is not configured, a demo (DOST_IVR_SIMULATOR=false turns it off)"
 
 
 __all__ = ["twilio_router"]

@@ -16,8 +16,10 @@
   var silenceButton = document.getElementById("silence");
   var player = document.getElementById("player");
   var transcript = document.getElementById("transcript");
+  var callerEl = document.getElementById("caller");
 
-  var callSid = null;
+  // Which call this is lives in the server's session cookie; the page only knows one is live.
+  var live = false;
   var gatherUrl = null;
   var busy = false;
   var queue = [];
@@ -62,7 +64,6 @@
 
   // --- state --------------------------------------------------------------------------------
   function setControls() {
-    var live = callSid !== null;
     var canAnswer = live && gatherUrl !== null && !busy;
     callButton.disabled = live || busy;
     hangupButton.disabled = !live || busy;
@@ -74,7 +75,7 @@
   }
 
   function ended() {
-    callSid = null;
+    live = false;
     gatherUrl = null;
     statusEl.textContent = TEXTS.ended;
     setControls();
@@ -83,9 +84,9 @@
   function step(body) {
     busy = true;
     setControls();
-    if (callSid) body.call_sid = callSid;
     return fetch(STEP_URL, {
       method: "POST",
+      credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body)
     }).then(function (response) {
@@ -107,7 +108,8 @@
       ended();
       return;
     }
-    callSid = result.call_sid;
+    live = true;
+    if (result.caller) callerEl.textContent = TEXTS.caller + " " + result.caller;
     showEvents(result.events);
     playAll((result.plays || []).map(function (p) { return p.url; }));
     (result.say || []).forEach(function (t) { line("bot", TEXTS.bot + " " + t); });
@@ -128,7 +130,7 @@
   // --- controls -----------------------------------------------------------------------------
   callButton.addEventListener("click", function () {
     transcript.textContent = "";
-    callSid = null;
+    live = false;
     step({ action: "call" });
   });
   hangupButton.addEventListener("click", function () {

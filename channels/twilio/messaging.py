@@ -36,6 +36,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.logs import get_logger
 from bot.messages import Choice, Command, Contact, Inbound, Outbound
 from bot.people import Proof
+from bot.simulated import is_simulated
 from channels.twilio import menu
 from channels.twilio.security import Signatures, public_origin
 from channels.twilio.texts import tx, words
@@ -112,7 +113,10 @@ class Messenger:
 
     async def send(self, redis: aioredis.Redis, to: str, body: str) -> list[str]:
         """Send `body` (split into messages of at most 1600 characters); the message SIDs.
-        Nothing is sent to an opted-out address."""
+        Nothing is sent to an opted-out address, nor to a simulated number (the IVR simulator's)."""
+        if is_simulated(to):
+            log.info("outbound message not sent: simulated number")
+            return []
         if await is_opted_out(redis, to):
             log.info("outbound message not sent: opted out")
             return []

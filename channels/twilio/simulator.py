@@ -2,26 +2,22 @@
 
 GET /simulator/ivr is a page with a keypad (0–9 * #), a box for what the caller would say,
 Call / Hang-up buttons, an <audio> element that plays each prompt in order, and the call's
-transcript. Its backend, POST /simulator/ivr/step, does what Twilio does: it builds the webhook's
-form parameters, signs them with RequestValidator exactly as Twilio would, and posts them to the
-real voice webhooks in-process (httpx's ASGITransport), then returns the TwiML taken apart:
-{"plays": [{"url", "text"}], "say", "gather", "dial", "hangup", "redirect", "events"}.
+transcript. Its backend, POST /simulator/ivr/step, hands the step to its own copy of the voice
+channel in process (no HTTP, no signature: it never sees Twilio's auth token and no Twilio
+webhook is involved) and returns the TwiML taken apart:
+{"plays": [{"url", "text"}], "say", "gather", "dial", "hangup", "redirect", "events", "caller"}.
 
-- With TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN set, it goes through the app's own
-  /webhooks/twilio/voice routes, signed with the real token.
-- Without them the Twilio webhooks are off (not mounted); the simulator then builds a private
-  copy of the voice routes keyed with a random per-process token that only it knows, so the
-  page works on a fresh `dost serve` while nothing outside can reach a voice webhook.
-
-Every simulated call comes from one demo number (SIMULATOR_CALLER), never a number the page
-chooses: the caller's number identifies a person for booking look-ups. Simulated calls are
-marked with a signed `DostSimulator=1` parameter so "send the full text by SMS" sends nothing.
-Steps are rate-limited per client address. DOST_IVR_SIMULATOR=false turns the page off.
+Whose call a step drives comes only from the browser's session cookie (simulator_session.py):
+the server picks the call's sid and a simulated caller number (+994 90…, too long to be a real
+subscriber's), so a page can neither choose a number nor reach another browser's call. The
+copy of the voice channel says channel "simulator" to the engine (bookings are recorded so) and
+its "SMS" only shows the text: nothing is ever sent. Steps are rate-limited per client address,
+new sessions more strictly. It is on by default only while Twilio is not configured; see
+`simulator_enabled` in channels/twilio/__init__.py.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -29,17 +25,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
-import httpx
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot import simulated
 from bot.ratelimit import RateLimit, hit_rate_limits
 from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
-from channels.twilio.security import SIGNATURE_HEADER, Signatures
+from channels.twilio.simulator_session import Session, Sessions, new_call_sid
 from channels.twilio.texts import section
-from channels.twilio.voice import SIMULATOR_PARAM, call_events
+from channels.twilio.voice import ChatEngine, VoiceChannel, call_events
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -47,11 +43,11 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 ASSETS = {"ivr.js": "ivr_simulator.js", "ivr.css": "ivr_simulator.css"}
 PAGE = Page(HERE, "ivr_simulator.html", ASSETS)
-SIMULATOR_CALLER = "+994120000000"
 SIMULATOR_ACCOUNT = "AC" + "0" * 32
-VOICE_PATHS = ("/webhooks/twilio/voice/gather", "/webhooks/twilio/voice/dial")
+VOICE_PATHS = {"/webhooks/twilio/voice/gather": "gather", "/webhooks/twilio/voice/dial": "dial"}
 STEPS_PER_WINDOW = 60  # per client address: the page is open to anyone
 RATE_WINDOW_SECONDS = 10
+NEW_SESSIONS_PER_HOUR = 30  # per client address: each session reserves a number for weeks
 
 PAGE_SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -69,11 +65,23 @@ class StepRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["call", "gather", "dial", "hangup"]
-    call_sid: str | None = Field(default=None, pattern=r"^CA[0-9a-f]{32}$")
+    # Accepted from older pages and ignored: the call is the session cookie's.
+    call_sid: str | None = Field(default=None, max_length=64)
     url: str | None = Field(default=None, max_length=300)  # a Gather's or Dial's action URL
     digits: str | None = Field(default=None, pattern=r"^[0-9*#]{1,20}$")
     speech: str | None = Field(default=None, max_length=500)
     dial_status: Literal["completed", "no-answer", "busy", "failed"] | None = None
+
+
+class SimulatedSms:
+    """The simulated call's "send the full text by SMS": the caller sees the text in the
+    transcript; nothing leaves the machine."""
+
+    def can_send(self, to: str) -> bool:
+        return True
+
+    async def send(self, redis: aioredis.Redis, to: str, body: str) -> list[str]:
+        return []
 
 
 @cache
@@ -93,7 +101,7 @@ def render_page(base_path: str = "") -> str:
 
 
 def parse_twiml(twiml: str, audio: AudioPrompts) -> dict[str, Any]:
-    """The TwiML a webhook answered, taken apart for the page (audio URLs made same-origin)."""
+    """The TwiML the voice channel answered, taken apart for the page (same-origin audio)."""
     root = ElementTree.fromstring(twiml)
     result: dict[str, Any] = {
         "plays": [],
@@ -134,26 +142,37 @@ def _path_and_query(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _voice_path(url: str | None) -> str:
-    """Only the voice webhooks' own action URLs may be posted to."""
+def _voice_step(url: str | None, root_path: str) -> tuple[str, int]:
+    """("gather" | "dial", seq) of one of the voice channel's own action URLs; 422 otherwise."""
     parts = urlsplit(url or "")
+    path = parts.path.removeprefix(root_path) if root_path else parts.path
     seq = parse_qs(parts.query).get("seq", [""])[0]
-    if parts.scheme or parts.netloc or parts.path not in VOICE_PATHS or not seq.isdigit():
+    if parts.scheme or parts.netloc or path not in VOICE_PATHS or not seq.isdigit():
         raise HTTPException(status_code=422, detail="not a voice webhook URL")
-    return f"{parts.path}?seq={int(seq)}"
+    return VOICE_PATHS[path], int(seq)
+
+
+def simulator_voice(voice: VoiceChannel) -> VoiceChannel:
+    """The simulator's own copy of the phone line: same prompts and keys, channel "simulator",
+    and an SMS that is only shown."""
+    return VoiceChannel(
+        voice.audio,
+        call_center_number=voice.call_center,
+        messenger=SimulatedSms(),  # type: ignore[arg-type]  # duck-typed: can_send, send
+        hints=voice.hints,
+        channel=simulated.CHANNEL,
+    )
 
 
 def simulator_router(
     *,
-    audio: AudioPrompts,
-    public_base_url: str | None,
+    voice: VoiceChannel,
+    engine_getter: Callable[[Request], ChatEngine],
     redis_getter: Callable[[Request], aioredis.Redis],
-    signatures: Signatures | None,
-    private_app: Callable[[FastAPI], tuple[FastAPI, Signatures]],
 ) -> APIRouter:
-    """`signatures` is the real token's when the Twilio webhooks are on; else `private_app`
-    gives the private voice routes and their random token for the main app."""
+    """`voice` is the simulator's own channel (`simulator_voice`); it needs no Twilio settings."""
     router = APIRouter(prefix="/simulator/ivr", include_in_schema=False)
+    sessions = Sessions()
 
     @router.get("", response_class=HTMLResponse)
     async def page(request: Request) -> HTMLResponse:
@@ -165,60 +184,72 @@ def simulator_router(
         return PAGE.asset_response(name, v)
 
     @router.post("/step")
-    async def step(body: StepRequest, request: Request) -> dict[str, Any]:
-        if signatures is not None:
-            target, signer = request.app, signatures
-        else:
-            target, signer = private_app(request.app)
-        origin = (public_base_url or str(request.base_url)).rstrip("/")
-        call_sid = body.call_sid or ("CA" + secrets.token_hex(16))
-        if body.action != "call" and body.call_sid is None:
-            raise HTTPException(status_code=422, detail="call_sid is required")
-        params = {
-            "AccountSid": SIMULATOR_ACCOUNT,
-            "ApiVersion": "2010-04-01",
-            "CallSid": call_sid,
-            "From": SIMULATOR_CALLER,
-            "To": "142",
-            "Direction": "inbound",
-            "CallStatus": "in-progress" if body.action != "call" else "ringing",
-            SIMULATOR_PARAM: "1",
-        }
-        if body.action == "call":
-            path = "/webhooks/twilio/voice"
-        elif body.action == "hangup":
-            path = "/webhooks/twilio/voice/status"
-            params.update(CallStatus="completed", CallDuration="1")
-        elif body.action == "dial":
-            path = _voice_path(body.url)
-            params["DialCallStatus"] = body.dial_status or "completed"
-        else:
-            path = _voice_path(body.url)
-            if body.digits:
-                params["Digits"] = body.digits
-            elif body.speech and body.speech.strip():
-                params.update(SpeechResult=body.speech.strip(), Confidence="0.9")
+    async def step(body: StepRequest, request: Request, response: Response) -> dict[str, Any]:
         redis = redis_getter(request)
         address = request.client.host if request.client else "unknown"
-        limit = RateLimit(
-            f"dost:twilio:simulator:ratelimit:{address}", STEPS_PER_WINDOW, RATE_WINDOW_SECONDS
-        )
-        wait = await hit_rate_limits(redis, [limit])
-        if wait is not None:
-            raise HTTPException(status_code=429, headers={"Retry-After": str(wait)})
+        await _limit(redis, f"steps:{address}", STEPS_PER_WINDOW, RATE_WINDOW_SECONDS)
+        session = await sessions.load(request, redis)
+        if body.action == "call":
+            if session is None:
+                await _limit(redis, f"sessions:{address}", NEW_SESSIONS_PER_HOUR, 3600)
+                session = await sessions.new(redis)
+            session = session.with_call(new_call_sid())
+        elif session is None or session.call_sid is None:
+            raise HTTPException(status_code=403, detail="no simulated call in this session")
+        call_sid = session.call_sid
+        assert call_sid is not None
         seen = await redis.llen(f"dost:twilio:call:{call_sid}:events")
-        headers = {SIGNATURE_HEADER: signer.sign(origin + path, params)}
-        transport = httpx.ASGITransport(app=target)
-        parts = urlsplit(origin)
-        async with httpx.AsyncClient(
-            transport=transport, base_url=f"{parts.scheme}://{parts.netloc}"
-        ) as client:
-            response = await client.post(path, data=params, headers=headers)
-        if response.status_code >= 400:
-            raise HTTPException(status_code=502, detail=f"voice webhook: {response.status_code}")
-        result = parse_twiml(response.text, audio) if response.content else {"hangup": True}
-        result["call_sid"] = call_sid
+        base = request.scope.get("root_path", "")
+        twiml = await _drive(voice, redis, engine_getter(request), session, body, base)
+        if body.action == "hangup":
+            session = session.with_call(None)
+        await sessions.save(response, request, redis, session)
+        response.headers["Cache-Control"] = "no-store"
+        result = parse_twiml(twiml, voice.audio) if twiml else {"hangup": True}
+        result["caller"] = session.caller
         result["events"] = await call_events(redis, call_sid, seen)
         return result
 
     return router
+
+
+async def _drive(
+    voice: VoiceChannel,
+    redis: aioredis.Redis,
+    engine: ChatEngine,
+    session: Session,
+    body: StepRequest,
+    base: str,
+) -> str | None:
+    """One step of the session's call, as Twilio's webhook would have brought it."""
+    params = {
+        "AccountSid": SIMULATOR_ACCOUNT,
+        "CallSid": session.call_sid or "",
+        "From": session.caller,
+        "To": "142",
+        "Direction": "inbound",
+        "CallStatus": "ringing" if body.action == "call" else "in-progress",
+    }
+    if body.action == "call":
+        return await voice.incoming(redis, engine, params, base)
+    if body.action == "hangup":
+        await voice.status(redis, {**params, "CallStatus": "completed", "CallDuration": "1"})
+        return None
+    kind, seq = _voice_step(body.url, base)
+    if kind != body.action:
+        raise HTTPException(status_code=422, detail="not this step's URL")
+    if kind == "dial":
+        params["DialCallStatus"] = body.dial_status or "completed"
+        return await voice.dial_ended(redis, engine, params, seq, base)
+    if body.digits:
+        params["Digits"] = body.digits
+    elif body.speech and body.speech.strip():
+        params.update(SpeechResult=body.speech.strip(), Confidence="0.9")
+    return await voice.gather(redis, engine, params, seq, base)
+
+
+async def _limit(redis: aioredis.Redis, what: str, limit: int, window: int) -> None:
+    rate = RateLimit(f"dost:twilio:simulator:ratelimit:{what}", limit, window)
+    wait = await hit_rate_limits(redis, [rate])
+    if wait is not None:
+        raise HTTPException(status_code=429, headers={"Retry-After": str(wait)})

@@ -65,7 +65,6 @@ DIAL_TIMEOUT_SECONDS = 30
 MAX_HINTS = 100
 MAX_HINT_CHARS = 100
 SAY_FALLBACK_LANGUAGE = "tr-TR"  # the closest Twilio voice; only when audio cannot be made
-SIMULATOR_PARAM = "DostSimulator"  # set (and signed) by the IVR simulator: no real SMS then
 TWIML_TYPE = "application/xml"
 
 
@@ -125,7 +124,9 @@ class VoiceChannel:
         call_center_number: str = "142",
         messenger: Messenger | None = None,
         hints: Sequence[str] = (),
+        channel: str = "voice",
     ) -> None:
+        self.channel = channel  # the IVR simulator's own copy says "simulator"
         self.audio = audio
         self.call_center = call_center_number
         self.messenger = messenger
@@ -205,11 +206,13 @@ class VoiceChannel:
     async def _on_gather(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
         digits = params.get("Digits", "").strip()
         speech = params.get("SpeechResult", "").strip()
-        conversation = f"voice:{sid}"
+        conversation = f"{self.channel}:{sid}"
         mid = f"{sid}:{seq}"
 
         async def ask(**kw: object) -> Reply:
-            inbound = Inbound(conversation_id=conversation, channel="voice", message_id=mid, **kw)
+            inbound = Inbound(
+                conversation_id=conversation, channel=self.channel, message_id=mid, **kw
+            )
             return self._from_engine(await engine.handle(inbound), screen)
 
         if digits:
@@ -249,18 +252,18 @@ class VoiceChannel:
         return Reply(prefix=[tx("voice.dial_failed")], screen=screen)
 
     async def _start(self, engine: ChatEngine, sid: str, caller: str, seq: int) -> Reply:
-        conversation = f"voice:{sid}"
+        conversation = f"{self.channel}:{sid}"
         if _is_number(caller):
             inbound = Inbound(
                 conversation_id=conversation,
-                channel="voice",
+                channel=self.channel,
                 contact=Contact(phone=caller, proof=Proof.CARRIER, address=caller),
                 message_id=f"{sid}:start",
             )
         else:  # a hidden number: no identity, just the main menu
             inbound = Inbound(
                 conversation_id=conversation,
-                channel="voice",
+                channel=self.channel,
                 command=Command.MAIN_MENU,
                 message_id=f"{sid}:start",
             )
@@ -300,9 +303,7 @@ class VoiceChannel:
         text, screen.full_text = screen.full_text or "", None  # sent once; the offer is gone
         caller = params.get("From", "")
         try:
-            if params.get(SIMULATOR_PARAM):
-                log.info("simulated call: SMS not sent")
-            elif self.messenger is not None:
+            if self.messenger is not None:
                 await self.messenger.send(redis, caller, text)
             else:
                 raise RuntimeError("no messenger")
