@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Refreshes the lock files from pyproject.toml: run it after changing a dependency or to take new
-# releases, then run ./scripts/test.sh and commit both files.
+# Refreshes the lock files from pyproject.toml: after changing a dependency run it as is (every
+# other pin stays); `./scripts/lock.sh --upgrade` takes new releases of everything. Then run
+# ./scripts/test.sh and commit both files.
 #   requirements.lock       what the service needs (serve.sh installs it)
 #   requirements-test.lock  the same versions plus the test tools (test.sh installs it)
 set -euo pipefail
@@ -12,6 +13,6 @@ cd "$(dirname "$0")/.."
   || .venv/bin/python -m pip install -q --disable-pip-version-check "uv==$UV_VERSION"
 compile() { .venv/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q "$@"; }
 step "requirements.lock"
-compile --upgrade -o requirements.lock
+compile "$@" -o requirements.lock
 step "requirements-test.lock (constrained to requirements.lock)"
-compile --upgrade --extra test -c requirements.lock -o requirements-test.lock
+compile "$@" --extra test -c requirements.lock -o requirements-test.lock
