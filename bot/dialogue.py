@@ -336,7 +336,7 @@ class Dialogue:
             case "thanks":
                 turn.say(t("thanks"))
             case "goodbye":
-                turn.say(t("goodbye"))
+                turn.say(t("goodbye"), hangup=True)  # a call ends here; a chat just stays
             case "affirm":
                 turn.say(t("affirm_no_context"), self._main_choices())
             case "deny":

@@ -554,3 +554,11 @@ def test_without_twilio_settings_the_webhooks_are_off(
         assert any(p["text"] == tx("voice.welcome") for p in step.json()["plays"])
     logged = "".join(capfd.readouterr())
     assert logged.count("twilio channels off") == 1
+
+
+def test_goodbye_ends_the_call_from_the_core(client: TestClient) -> None:
+    call = Call(client, sid="CA" + "7" * 32, caller="+994501112299")
+    call.start()
+    bye = call.say("sağ olun, hələlik")
+    assert bye.hangup and tx("voice.goodbye") in bye.spoken
+    assert "yaz" not in bye.spoken  # a caller is never told to write

@@ -345,8 +345,9 @@ class VoiceChannel:
         )
         if any(o.handoff is not None for o in replies):
             return Reply(screen=new, dial=True)
-        if any(o.hangup for o in replies):
-            return Reply(prefix=texts, goodbye=True)
+        if any(o.hangup for o in replies):  # the core ended the conversation: the call's goodbye
+            said = [menu.without_sources(o) for o in replies if not (o.hangup or o.handoff)]
+            return Reply(prefix=said, goodbye=True)
         return Reply(screen=new)
 
     # --- keys ------------------------------------------------------------------------------
