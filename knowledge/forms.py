@@ -73,10 +73,18 @@ def layouts() -> dict[str, Layout]:
     return {name: Layout(name=name, **body) for name, body in data["layouts"].items()}
 
 
+OPTIONS_FILE = HERE / "options.yaml"
+
+
 @cache
 def option_sets() -> dict[str, OptionSet]:
+    """The packaged option sets (knowledge/options.yaml), read once per process."""
+    return load_option_sets(OPTIONS_FILE)
+
+
+def load_option_sets(path: Path) -> dict[str, OptionSet]:
     complete = yaml.safe_load((HERE / "layouts.yaml").read_text(encoding="utf-8"))["complete_sets"]
-    data = yaml.safe_load((HERE / "options.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {
         name: OptionSet(
             name=name,

@@ -13,8 +13,9 @@ from docx.oxml import parse_xml
 from dost.cli import main
 from knowledge.build import import_passport
 from knowledge.centers import default_centers
-from knowledge.check import check_knowledge
+from knowledge.check import check_knowledge, check_labels
 from knowledge.errors import PassportImportError
+from knowledge.forms import OPTIONS_FILE, Option, OptionSet, option_sets
 from knowledge.model import FieldState
 from knowledge.store import PASSPORTS_DIR, default_passports, load_passport
 
@@ -74,10 +75,69 @@ def test_durations_carry_a_unit_only_when_it_is_known() -> None:
 def test_wording_variants_map_to_one_option() -> None:
     original = import_passport(source("02-04-10-00.txt"))
     udsy = import_passport(source("01-06-00-00.txt"))
-    assert "representative" in original.field("application_forms").options
-    assert "representative" in udsy.field("response_forms").options
     assert "call_center" in udsy.field("response_forms").options  # "vasitəsilə" spelling
     assert "call_center" in original.field("response_forms").options  # "vasitəsi ilə" spelling
+    # A legal representative is not any representative: two options, not one.
+    assert "representative" in original.field("application_forms").options
+    assert "legal_representative" in udsy.field("response_forms").options
+    assert "representative" not in udsy.field("response_forms").options
+
+
+def test_labels_keep_every_qualifier_of_the_source() -> None:
+    assert check_labels(option_sets()) == []
+    stipend = import_passport(source("02-04-07-00.txt"))
+    labels = [option_sets()["user"].label(o) for o in stipend.field("users").options]
+    assert labels == [
+        "Azərbaycan Respublikasının vətəndaşları",
+        "Daimi yaşamaq hüququ olan əcnəbilər",
+        "Daimi yaşamaq hüququ olan vətəndaşlığı olmayan şəxslər",
+    ]
+    assert option_sets()["contact_form"].label("legal_representative") == (
+        "Qanuni nümayəndə vasitəsilə"
+    )
+
+
+def test_check_fails_on_a_label_that_changes_the_meaning(tmp_path: Path) -> None:
+    doctored = OPTIONS_FILE.read_text(encoding="utf-8")
+    doctored = doctored.replace(
+        'label: "Daimi yaşamaq hüququ olan əcnəbilər"', 'label: "Azərbaycanda yaşayan əcnəbilər"'
+    )
+    doctored = doctored.replace(  # a legal representative read as any representative
+        'legal_representative: {label: "Qanuni nümayəndə vasitəsilə"}',
+        'legal_representative: {label: "Nümayəndə vasitəsilə", '
+        'variants: ["Qanuni nümayəndə vasitəsilə"]}',
+    )
+    options = tmp_path / "options.yaml"
+    options.write_text(doctored, encoding="utf-8")
+    problems = check_knowledge(options_file=options)
+    assert (
+        "options.yaml: user.foreigner_permanent_resident: label 'Azərbaycanda yaşayan əcnəbilər' "
+        "drops 'daimi', 'yaşamaq', 'hüququ', 'olan' of its variant "
+        "'Əhali: Əcnəbilər (daimi yaşamaq hüququ olan)' "
+        "(keep every qualifier of the source in the label)"
+    ) in problems
+    assert any(
+        p.startswith("options.yaml: contact_form.legal_representative: label "
+                     "'Nümayəndə vasitəsilə' drops 'Qanuni' of its variant")
+        for p in problems
+    )  # fmt: skip
+    assert check_knowledge(options_file=OPTIONS_FILE) == []
+
+
+def test_label_check_ignores_headings_quotes_and_endings_only() -> None:
+    def problems(label: str, *variants: str) -> list[str]:
+        option_set = OptionSet(
+            name="x", options={"o": Option(label=label, variants=list(variants))}
+        )
+        return check_labels({"x": option_set})
+
+    assert problems("Hüquqi şəxslər", "Qeyri-əhali: Hüquqi şəxslər") == []
+    assert problems("DOST mərkəzi", '"DOST" mərkəzi', "«DOST» mərkəzi") == []
+    assert problems("Elektron sistemlər", "Elektron sistemləri") == []
+    assert problems("Nümayəndə vasitəsilə", "Nümayəndə vasitəsi ilə") == []
+    assert problems("Etibarnamə və ya qəyyum", "Etibarnamə qəyyum") != []  # "ya" means "or"
+    assert problems("Əcnəbilər", "əcnəbilər (daimi)") != []
+    assert problems("Qanuni nümayəndə", "Nümayəndə") != []  # merged wordings of two meanings
 
 
 def test_newer_and_short_layouts() -> None:
