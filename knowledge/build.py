@@ -159,3 +159,17 @@ def _unit_of(spec: FieldSpec, built: dict[str, PassportField]) -> str | None:
 def import_source_info(passport: Passport, url: str | None) -> Passport:
     passport.source = SourceInfo(file=passport.source.file, layout=passport.source.layout, url=url)
     return passport
+
+
+def apply_partial_marks(passport: Passport) -> Passport:
+    """Mark the fields the curated section says the source showed only in part.
+
+    Only a field the import found with a value becomes `partial`; a mark on a field that is
+    empty or unknown is left for `dost knowledge check` to report.
+    """
+    for mark in passport.curated.partial:
+        field = passport.fields.get(mark.field)
+        if field is not None and field.state is FieldState.KNOWN:
+            field.state = FieldState.PARTIAL
+            field.note = f"only partly shown in the source: {mark.shown}"
+    return passport

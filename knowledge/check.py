@@ -101,9 +101,7 @@ def _same_word(a: str, b: str) -> bool:
 
 def _unmatched(words: list[tuple[str, str]], others: list[tuple[str, str]]) -> list[str]:
     """The words (as written) of `words` that `others` lacks, each once."""
-    return list(
-        dict.fromkeys(w for w, f in words if not any(_same_word(f, o) for _, o in others))
-    )
+    return list(dict.fromkeys(w for w, f in words if not any(_same_word(f, o) for _, o in others)))
 
 
 def check_labels(options: dict[str, OptionSet]) -> list[str]:
@@ -180,6 +178,7 @@ def check_passport(
     items = [*curated.aliases, *([curated.short_name] if curated.short_name else [])]
     items += [curated.eligibility_note] if curated.eligibility_note else []
     problems.extend(f"curated item {i.text!r} has no source" for i in items if not i.source.strip())
+    problems.extend(_check_partial(passport))
     rule_ids = [r.id for r in curated.eligibility]
     problems.extend(
         f"eligibility rule {r!r} appears twice"
@@ -187,6 +186,34 @@ def check_passport(
     )
     problems.extend(
         f"eligibility rule {r.id!r} has no source" for r in curated.eligibility if not r.source
+    )
+    return problems
+
+
+def _check_partial(passport: Passport) -> list[str]:
+    """Fields in state `partial` and the curated marks that make them so agree."""
+    problems = []
+    marks: dict[str, int] = defaultdict(int)
+    for mark in passport.curated.partial:
+        marks[mark.field] += 1
+        where = f"curated partial mark of field {mark.field}"
+        field = passport.fields.get(mark.field)
+        if not mark.source.strip():
+            problems.append(f"{where} has no source")
+        if field is None:
+            problems.append(f"{where}: no such field")
+        elif field.state is FieldState.KNOWN:
+            problems.append(f"{where}: the field is still known (re-import the passport)")
+        elif field.state is not FieldState.PARTIAL:
+            problems.append(
+                f"{where}: the field is {field.state.value}; only a field with a value "
+                "can be partly shown"
+            )
+    problems.extend(f"field {n} has {k} curated partial marks" for n, k in marks.items() if k > 1)
+    problems.extend(
+        f"field {f.number} ({f.key}) is partial without a curated partial mark"
+        for f in passport.fields.values()
+        if f.state is FieldState.PARTIAL and f.number not in marks
     )
     return problems
 

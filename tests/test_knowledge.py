@@ -385,6 +385,80 @@ def test_show_json_shape(capsys: pytest.CaptureFixture) -> None:
     assert set(shown["fields"]["1"]) == {"title", "state", "value"}
 
 
+# --- fields the source showed only in part ---------------------------------------------------
+
+# SOURCES.md, "fields only partly shown": passport → field numbers.
+PARTLY_SHOWN = {
+    "01-06-00-00": {"10"},
+    "02-04-07-00": {"20"},
+    "01-09-07-00": {"12"},
+    "01-09-08-00": {"12"},
+    "dost-2-2": {"8"},
+}
+
+
+def test_partly_shown_fields_are_partial_after_import(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(PASSPORTS_DIR, kb)
+    files = [str(source(f"{pid}.txt")) for pid in PARTLY_SHOWN]
+    assert main(["knowledge", "import", *files, "--out", str(kb)]) == 0
+    for pid, numbers in PARTLY_SHOWN.items():
+        passport = load_passport(kb / f"{pid}.yaml")
+        partial = {n for n, f in passport.fields.items() if f.state is FieldState.PARTIAL}
+        assert partial == numbers, pid
+        assert {m.field for m in passport.curated.partial} == numbers
+        assert all("SOURCES.md" in m.source for m in passport.curated.partial)
+    udsy = load_passport(kb / "01-06-00-00.yaml").fields["10"]
+    assert udsy.value == ["Əhali: Azərbaycan Respublikasının vətəndaşları"]
+    assert udsy.note.startswith("only partly shown in the source")
+    assert check_knowledge(passports_dir=kb) == []
+
+
+def test_the_importer_alone_cannot_see_what_a_page_did_not_show() -> None:
+    # The marks are curated: a bare import reads the shown part as the field's value.
+    assert import_passport(source("01-06-00-00.txt")).fields["10"].is_known
+
+
+def test_shipped_partial_fields(capsys: pytest.CaptureFixture) -> None:
+    for pid, numbers in PARTLY_SHOWN.items():
+        passport = default_passports()[pid]
+        assert {n for n, f in passport.fields.items() if f.state == "partial"} == numbers
+        assert all(passport.fields[n].is_shown and not passport.fields[n].is_known
+                   for n in numbers)  # fmt: skip
+    assert main(["knowledge", "show", "01-06-00-00", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["fields"]
+    assert shown["10"] == {
+        "title": "Xidmət istifadəçiləri",
+        "state": "partial",
+        "value": ["Əhali: Azərbaycan Respublikasının vətəndaşları"],
+    }
+    assert main(["knowledge", "show", "02-04-07-00"]) == 0
+    assert "20. Xidmətin göstərilmə yeri  [partial]" in capsys.readouterr().out
+
+
+def test_check_reports_partial_states_without_marks(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(PASSPORTS_DIR, kb)
+    text = (kb / "05-04-04-00.yaml").read_text(encoding="utf-8")
+    text = text.replace("    state: known\n    value:\n    - 'Əhali: Azərbaycan",
+                        "    state: partial\n    value:\n    - 'Əhali: Azərbaycan", 1)
+    (kb / "05-04-04-00.yaml").write_text(text, encoding="utf-8")
+    text = (kb / "02-04-07-00.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - field: '20'", "  - field: '21'", 1)  # 21 is empty in the source
+    (kb / "02-04-07-00.yaml").write_text(text, encoding="utf-8")
+    problems = check_knowledge(passports_dir=kb)
+    assert "05-04-04-00.yaml: field 10 (users) is partial without a curated partial mark" in (
+        problems
+    )
+    assert (
+        "02-04-07-00.yaml: curated partial mark of field 21: the field is not_published; "
+        "only a field with a value can be partly shown"
+    ) in problems
+    assert "02-04-07-00.yaml: field 20 (place) is partial without a curated partial mark" in (
+        problems
+    )
+
+
 def test_show_unknown_id(capsys: pytest.CaptureFixture) -> None:
     assert main(["knowledge", "show", "99-99-99-99"]) == 1
     assert "no passport with id '99-99-99-99'" in capsys.readouterr().err
