@@ -121,8 +121,16 @@ def _documents(p: Passport, a: Answer) -> None:
 
 
 def _eligibility(p: Passport, a: Answer) -> None:
-    if f := _shown(p, "users"):
-        a.add(_listed(f, "answer.users", bullets(_labels(f, "user"))), f, passport=p)
+    users = p.field("users")
+    if users is not None and users.is_shown:
+        a.add(_listed(users, "answer.users", bullets(_labels(users, "user"))), users, passport=p)
+    elif rules := [r for r in p.curated.eligibility if r.effect != "priority"]:
+        # The passport does not say who may apply; the curated rules do, with their source.
+        if users is not None and users.state is FieldState.UNKNOWN:
+            a.add(t("answer.users_selection_lost"), users, passport=p)
+        items = bullets(dict.fromkeys(r.explanation for r in rules))
+        url = rules[0].source.split(" ; ")[0].strip()
+        a.add_curated(t("answer.eligibility_rules", items=items), url, passport=p)
     if p.curated.eligibility or a.known:
         a.lines.append(t("answer.eligibility_offer"))
 

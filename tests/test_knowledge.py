@@ -20,7 +20,10 @@ from knowledge.model import FieldState
 from knowledge.store import PASSPORTS_DIR, default_passports, load_passport
 
 PASSPORTS = Path(__file__).resolve().parents[1] / "knowledge" / "sources" / "passports"
-LOST_TICKS = {"3", "4", "12", "14", "16", "19", "20", "26"}
+# Fields of the original passport that list every option of the form (DESIGN.md: 3, 4, 12, 14,
+# 16, 19, 20, 26; the issue "Answers a DOST operator would sign": 10, 11, 22, 25 too, no source
+# giving their selection).
+LOST_TICKS = {"3", "4", "10", "11", "12", "14", "16", "19", "20", "22", "25", "26"}
 
 
 def source(name: str) -> Path:
@@ -40,8 +43,27 @@ def test_original_passport_marks_lost_ticks_unknown() -> None:
     unknown = {n for n, f in passport.fields.items() if f.state is FieldState.UNKNOWN}
     assert unknown == LOST_TICKS
     assert passport.field("fee").note == "a one-tick field lists 2 options: the tick was lost"
-    # Field 22 is not one of the form's checkbox groups whose ticks were lost (DESIGN.md).
-    assert passport.fields["22"].is_known
+    for number in ("10", "22"):  # checkbox groups listing all their options
+        assert passport.fields[number].note == (
+            "lists the form's complete option set: the ticks were lost"
+        )
+    for number in ("11", "25"):  # the form's printed lists of back offices and subsystems
+        field = passport.fields[number]
+        assert field.note == "lists the form's complete list: the ticks were lost"
+        assert field.value[0] in ("01 - DSMF", "“Sənəd dövriyyəsi” AS (ESDAS)")
+    assert passport.fields["21"].is_known and passport.fields["24"].is_known
+
+
+def test_a_part_of_a_complete_list_is_known(tmp_path: Path) -> None:
+    lines = list(ORIGINAL_LINES)
+    for text in ("02 - DMX", "Surəti", "Qeyri-əhali: Ailə təsərrüfatları", "“Sovqat” AS"):
+        del lines[lines.index(text)]  # one option less: a selection, not the form
+    passport = import_passport(write(tmp_path, "selection.txt", lines))
+    for number in ("10", "11", "22", "25"):
+        assert passport.fields[number].is_known, number
+    assert passport.fields["10"].options == [
+        "citizen", "foreigner_or_stateless_resident", "entrepreneur", "legal_entity",
+    ]  # fmt: skip
 
 
 def test_documents_and_steps_of_the_original_passport() -> None:

@@ -40,6 +40,8 @@ def group_of(passport: Passport) -> str:
 
 
 def _answerable(passport: Passport, topic: Topic) -> bool:
+    if topic.curated and getattr(passport.curated, topic.curated):
+        return True
     fields = [passport.field(key) for key in topic.fields]
     shown = [f for f in fields if f is not None and f.is_shown]  # all of it, or a part
     if topic.requires_text:
