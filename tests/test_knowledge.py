@@ -179,6 +179,29 @@ def test_newer_and_short_layouts() -> None:
     assert short.field("on_application_assignment").state is FieldState.NOT_PUBLISHED
 
 
+def test_dost_8_1_0_is_imported() -> None:
+    imported = import_passport(source("dost-8-1-0.txt"))
+    assert imported.id == "dost-8-1-0" and imported.source.layout == "new"
+    assert imported.name == "Dövlət icbari şəxsi sığorta ödənişlərinin təyin edilməsi"
+    states = {n: f.state.value for n, f in imported.fields.items()}
+    assert states == {
+        "1": "known", "2": "not_published", "3": "not_published", "4": "known",
+        "5": "not_published", "6": "known", "7": "not_published", "8": "not_published",
+    }  # fmt: skip
+    assert len(imported.field("performing_body").value) == 3
+    assert imported.field("legal_basis").value[4].startswith("Dövlət icbari şəxsi sığortası")
+    shipped = default_passports()["dost-8-1-0"]
+    assert shipped.fields["6"].state is FieldState.PARTIAL  # the copy ends after item 5
+    assert shipped.fields["6"].value == imported.fields["6"].value
+    assert {n for n, f in shipped.fields.items() if f.state != imported.fields[n].state} == {"6"}
+    assert shipped.curated.source_url == "https://dost.gov.az/services-passport/8-1-0"
+    assert all(
+        a.source.endswith("https://dost.gov.az/services-passport/8-1-0")
+        for a in [*shipped.curated.aliases, shipped.curated.short_name]
+    )
+    assert shipped.curated.group is None  # field 3 is empty: no classification to go by
+
+
 def test_empty_fields_are_not_published_never_none() -> None:
     udsy = import_passport(source("01-06-00-00.txt"))
     for number in map(str, range(11, 28)):
@@ -416,6 +439,7 @@ PARTLY_SHOWN = {
     "01-09-07-00": {"12"},
     "01-09-08-00": {"12"},
     "dost-2-2": {"8"},
+    "dost-8-1-0": {"6"},
 }
 
 
