@@ -15,7 +15,7 @@ from bot.catalog import bullets, inline, t
 from bot.messages import SourceRef
 from bot.state import EligibilityProgress
 from knowledge.forms import option_sets
-from knowledge.model import EligibilityRule, FieldState, Passport
+from knowledge.model import CuratedItem, EligibilityRule, FieldState, Passport
 
 USERS_RULE = "users"
 
@@ -144,24 +144,21 @@ class EligibilityDialogue:
             else:
                 lines.append(t("eligibility.not_qualifies", reason=reason.explanation))
         note = passport.curated.eligibility_note
-        lines.append(
-            t("eligibility.next_step", step=note.text)
-            if note
-            else t("eligibility.next_step_default")
-        )
+        lines.append(_next_step(note))
         lines.append(t("eligibility.final_note"))
         return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, note))
 
     def _undetermined(self, progress: EligibilityProgress) -> Step:
         """No verdict: the person is none of the users shown, and the rest were not shown."""
         passport = self.passports[progress.service]
+        note = passport.curated.eligibility_note
         lines = [
             t("eligibility.undetermined_partial"),
-            t("eligibility.next_step_default"),
+            _next_step(note),
             t("eligibility.final_note"),
         ]
         rules = self._rules(passport)
-        return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, None))
+        return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, note))
 
     @staticmethod
     def _sources(passport: Passport, rules: list[EligibilityRule], note: object) -> list[SourceRef]:
@@ -177,3 +174,10 @@ class EligibilityDialogue:
             if ref not in refs:
                 refs.append(ref)
         return refs
+
+
+def _next_step(note: CuratedItem | None) -> str:
+    """The passport's curated next step, or the default one."""
+    if note is None:
+        return t("eligibility.next_step_default")
+    return t("eligibility.next_step", step=note.text)
