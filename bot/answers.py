@@ -1,11 +1,13 @@
 """Grounded answers: each topic composed from passport fields through the catalog, each answer
-carrying the fields it used. Nothing is said that the passport does not say."""
+carrying the fields it used. Nothing is said that the passport does not say, and a field the
+source showed only in part (state `partial`) is said to be shown in part, never as the whole
+list: no "only these", no "not" drawn from what is missing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.catalog import bullets, inline, t
+from bot.catalog import bullets, has, inline, t
 from bot.flows.compiler import topics
 from bot.messages import SourceRef
 from knowledge.forms import option_sets
@@ -17,6 +19,7 @@ class Answer:
     lines: list[str] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     known: bool = False  # at least one fact came from the passport
+    partial: bool = False  # some of it came from a field the source showed only in part
 
     def add(self, text: str, *fields: PassportField, passport: Passport) -> None:
         self.lines.append(text)
@@ -24,6 +27,7 @@ class Answer:
             ref = SourceRef(passport=passport.id, field=f.number, title=f.title)
             if ref not in self.sources:
                 self.sources.append(ref)
+            self.partial |= f.state is FieldState.PARTIAL
         self.known = True
 
     def add_curated(self, text: str, url: str, passport: Passport) -> None:
@@ -39,8 +43,27 @@ class Answer:
 
 
 def _known(passport: Passport, key: str) -> PassportField | None:
+    """The field when the source shows all of it: for answers that state a single fact or
+    draw a conclusion from what a list lacks."""
     f = passport.field(key)
     return f if f is not None and f.is_known else None
+
+
+def _shown(passport: Passport, key: str) -> PassportField | None:
+    """The field when the source shows all or part of it: for answers that list what it shows
+    (through `_listed`, which says when that is only a part)."""
+    f = passport.field(key)
+    return f if f is not None and f.is_shown else None
+
+
+def _listed(f: PassportField, text_key: str, items: str) -> str:
+    """`text_key` with the field's items, or, for a field shown in part, the text that says
+    the passport shows only part of the list."""
+    if f.state is not FieldState.PARTIAL:
+        return t(text_key, items=items)
+    if has(f"partial.{f.key}"):
+        return t(f"partial.{f.key}", items=items)
+    return t("partial.other", title=f.title, items=items)
 
 
 def _labels(f: PassportField, option_set: str | None = None) -> list[str]:
@@ -55,6 +78,8 @@ def compose(passport: Passport, topic_id: str) -> Answer:
     """The answer to `topic_id` for this passport; `known` is False when it had to say unknown."""
     answer = Answer()
     _COMPOSERS[topic_id](passport, answer)
+    if answer.known and answer.partial:
+        answer.lines.append(t("partial.rest"))
     if not answer.known:
         answer.lines = [_unknown_text(passport, topic_id), t("unknown.offer")]
         answer.sources = [
@@ -66,9 +91,13 @@ def compose(passport: Passport, topic_id: str) -> Answer:
 
 
 def _unknown_text(passport: Passport, topic_id: str) -> str:
-    fields = [passport.field(k) for k in topics()[topic_id].fields]
-    lost = any(f is not None and f.state is FieldState.UNKNOWN for f in fields)
-    key = "unknown.selection_lost" if lost else "unknown.not_published"
+    states = {f.state for k in topics()[topic_id].fields if (f := passport.field(k)) is not None}
+    if FieldState.UNKNOWN in states:
+        key = "unknown.selection_lost"
+    elif FieldState.PARTIAL in states:
+        key = "unknown.partial"
+    else:
+        key = "unknown.not_published"
     return t(key, topic=t(f"topic.{topic_id}"))
 
 
@@ -79,19 +108,29 @@ def _info(p: Passport, a: Answer) -> None:
     for key, text_key in (("content", "answer.info_content"), ("result", "answer.info_result")):
         if f := _known(p, key):
             a.add(t(text_key, **{key: f.value}), f, passport=p)
+        elif f := _shown(p, key):
+            a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
 
 
 def _documents(p: Passport, a: Answer) -> None:
-    if f := _known(p, "documents"):
-        a.add(t("answer.documents", items=bullets(_labels(f))), f, passport=p)
-        if form := _known(p, "document_form"):
-            a.add(t("answer.document_form", items=inline(_labels(form, "document_form"))),
+    if f := _shown(p, "documents"):
+        a.add(_listed(f, "answer.documents", bullets(_labels(f))), f, passport=p)
+        if form := _shown(p, "document_form"):
+            a.add(_listed(form, "answer.document_form", inline(_labels(form, "document_form"))),
                   form, passport=p)  # fmt: skip
 
 
 def _eligibility(p: Passport, a: Answer) -> None:
-    if f := _known(p, "users"):
-        a.add(t("answer.users", items=bullets(_labels(f, "user"))), f, passport=p)
+    users = p.field("users")
+    if users is not None and users.is_shown:
+        a.add(_listed(users, "answer.users", bullets(_labels(users, "user"))), users, passport=p)
+    elif rules := [r for r in p.curated.eligibility if r.effect != "priority"]:
+        # The passport does not say who may apply; the curated rules do, with their source.
+        if users is not None and users.state is FieldState.UNKNOWN:
+            a.add(t("answer.users_selection_lost"), users, passport=p)
+        items = bullets(dict.fromkeys(r.explanation for r in rules))
+        url = rules[0].source.split(" ; ")[0].strip()
+        a.add_curated(t("answer.eligibility_rules", items=items), url, passport=p)
     if p.curated.eligibility or a.known:
         a.lines.append(t("answer.eligibility_offer"))
 
@@ -111,22 +150,24 @@ def _duration(p: Passport, a: Answer) -> None:
         f = _known(p, key)
         if f is not None and f.unit and isinstance(f.value, int):
             a.add(t(text_key, value=f.value, unit=f.unit), f, passport=p)
-    total, unit = p.field("total_duration"), _known(p, "total_duration_unit")
+    total, unit = p.field("total_duration"), _shown(p, "total_duration_unit")
     if total is not None and total.is_known and not total.unit:
         a.add(t("answer.duration_unit_lost", value=total.value), total, passport=p)
     elif unit is not None and (total is None or not total.is_known) and len(unit.options) == 1:
-        a.add(t("answer.duration_unit_only", unit=_labels(unit, "time_unit")[0]), unit, passport=p)
+        partial = unit.state is FieldState.PARTIAL
+        text_key = "partial.total_duration_unit" if partial else "answer.duration_unit_only"
+        a.add(t(text_key, unit=_labels(unit, "time_unit")[0]), unit, passport=p)
     if f := _known(p, "operator_minutes"):
         a.add(t("answer.duration_operator", value=f.value), f, passport=p)
 
 
 def _location(p: Passport, a: Answer) -> None:
-    if f := _known(p, "place"):
-        a.add(t("answer.place", items=inline(_labels(f, "unit"))), f, passport=p)
-    if f := _known(p, "performing_unit"):
-        a.add(t("answer.performing_unit", items=inline(_labels(f, "unit"))), f, passport=p)
-    if f := _known(p, "performing_body"):
-        a.add(t("answer.performing_body", items=bullets(_labels(f))), f, passport=p)
+    if f := _shown(p, "place"):
+        a.add(_listed(f, "answer.place", inline(_labels(f, "unit"))), f, passport=p)
+    if f := _shown(p, "performing_unit"):
+        a.add(_listed(f, "answer.performing_unit", inline(_labels(f, "unit"))), f, passport=p)
+    if f := _shown(p, "performing_body"):
+        a.add(_listed(f, "answer.performing_body", bullets(_labels(f))), f, passport=p)
 
 
 def _steps_text(steps: list[Step]) -> str:
@@ -143,46 +184,56 @@ def _steps_text(steps: list[Step]) -> str:
 
 
 def _procedure(p: Passport, a: Answer) -> None:
-    if (f := _known(p, "steps")) and isinstance(f.value, list):
-        a.add(t("answer.steps", items=_steps_text(f.value)), f, passport=p)
-    if f := _known(p, "application_forms"):
-        a.add(t("answer.application_forms", items=inline(_labels(f, "contact_form"))), f,
+    if (f := _shown(p, "steps")) and isinstance(f.value, list):
+        a.add(_listed(f, "answer.steps", _steps_text(f.value)), f, passport=p)
+    if f := _shown(p, "application_forms"):
+        a.add(_listed(f, "answer.application_forms", inline(_labels(f, "contact_form"))), f,
               passport=p)  # fmt: skip
-    if f := _known(p, "delivery_forms"):
-        a.add(t("answer.delivery_forms", items=inline(_labels(f, "delivery_form"))), f,
+    if f := _shown(p, "delivery_forms"):
+        a.add(_listed(f, "answer.delivery_forms", inline(_labels(f, "delivery_form"))), f,
               passport=p)  # fmt: skip
 
 
 def _online(p: Passport, a: Answer) -> None:
-    if f := _known(p, "application_forms"):
+    """Yes when the passport lists an electronic form; no only when it lists them all."""
+    if f := _shown(p, "application_forms"):
         if "self_service" in f.options:
             a.add(t("answer.online_yes"), f, passport=p)
-        else:
+        elif f.is_known:
             a.add(t("answer.online_no", items=inline(_labels(f, "contact_form"))), f, passport=p)
-    if f := _known(p, "delivery_forms"):
-        key = "yes" if "electronic" in f.options else "no"
-        a.add(t(f"answer.online_delivery_{key}"), f, passport=p)
+        else:
+            a.add(_listed(f, "answer.application_forms", inline(_labels(f, "contact_form"))),
+                  f, passport=p)  # fmt: skip
+    if f := _shown(p, "delivery_forms"):
+        if "electronic" in f.options:
+            a.add(t("answer.online_delivery_yes"), f, passport=p)
+        elif f.is_known:
+            a.add(t("answer.online_delivery_no"), f, passport=p)
+        else:
+            a.add(_listed(f, "answer.delivery_forms", inline(_labels(f, "delivery_form"))),
+                  f, passport=p)  # fmt: skip
     if f := _known(p, "e_level"):
         a.add(t("answer.e_level", items=inline(_labels(f, "e_level"))), f, passport=p)
 
 
 def _refusal(p: Passport, a: Answer) -> None:
-    if f := _known(p, "refusal_reasons"):
-        a.add(t("answer.refusal", items=bullets(_labels(f))), f, passport=p)
+    if f := _shown(p, "refusal_reasons"):
+        a.add(_listed(f, "answer.refusal", bullets(_labels(f))), f, passport=p)
 
 
 def _legal_basis(p: Passport, a: Answer) -> None:
-    if f := _known(p, "legal_basis"):
-        a.add(t("answer.legal_basis", items=bullets(_labels(f))), f, passport=p)
+    if f := _shown(p, "legal_basis"):
+        a.add(_listed(f, "answer.legal_basis", bullets(_labels(f))), f, passport=p)
 
 
 def _commission(p: Passport, a: Answer) -> None:
-    f = _known(p, "steps")
+    f = _shown(p, "steps")
     if f is not None and "komissiya" in str(f.value):
         a.add(t("answer.commission"), f, passport=p)
-    else:
+    elif f is None or f.is_known:
         a.lines.append(t("answer.commission_none"))
         a.known = True  # a definite, honest answer: nothing to escalate
+    # Steps shown in part without a commission: the rest may have one; said as unknown.
 
 
 _COMPOSERS = {

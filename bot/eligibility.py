@@ -1,6 +1,10 @@
 """The eligibility check: yes/no questions from a passport's curated rules, or, without rules,
 one question from its users field. The verdict is always "by the published rules you appear
-to (not) qualify", with the reason, the source and the next step."""
+to (not) qualify", with the reason, the source and the next step.
+
+A users field the source showed only in part (state `partial`) asks about the users it shows;
+a "no" then gets no verdict, only that the rest of the list is not shown: the person may be
+among the users the source did not show."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from bot.catalog import bullets, inline, t
 from bot.messages import SourceRef
 from bot.state import EligibilityProgress
 from knowledge.forms import option_sets
-from knowledge.model import EligibilityRule, Passport
+from knowledge.model import CuratedItem, EligibilityRule, FieldState, Passport
 
 USERS_RULE = "users"
 
@@ -37,6 +41,8 @@ class EligibilityDialogue:
             progress.answers[rule_id] = yes
             progress.step += 1
         failed = self._failed(progress)
+        if failed is not None and failed.id == USERS_RULE and self._users_partial(progress):
+            return self._undetermined(progress)
         if failed is not None:
             return self._verdict(progress, qualifies=False, reason=failed)
         question = self._next_question(progress)
@@ -50,19 +56,31 @@ class EligibilityDialogue:
         if passport.curated.eligibility:
             return passport.curated.eligibility
         users = passport.field("users")
-        if users is None or not users.is_known or not users.options:
+        if users is None or not users.is_shown or not users.options:
             return []
         labels = [option_sets()["user"].label(o) for o in users.options]
+        partial = users.state is FieldState.PARTIAL
+        question = "users_partial_question" if partial else "users_question"
         return [
             EligibilityRule(
                 id=USERS_RULE,
-                question=t("eligibility.users_question", items=inline(labels)),
+                question=t(f"eligibility.{question}", items=inline(labels)),
                 effect="qualifies",
                 group=USERS_RULE,
                 explanation=t("eligibility.users_not", items=inline(labels)),
                 source=f"field:{users.number}",
             )
         ]
+
+    def _users_partial(self, progress: EligibilityProgress) -> bool:
+        """The check asks from a users field shown only in part."""
+        passport = self.passports[progress.service]
+        users = passport.field("users")
+        return (
+            not passport.curated.eligibility
+            and users is not None
+            and users.state is FieldState.PARTIAL
+        )
 
     def _open_rules(self, progress: EligibilityProgress) -> list[EligibilityRule]:
         """Unanswered rules, less the alternatives of a group already satisfied."""
@@ -126,12 +144,20 @@ class EligibilityDialogue:
             else:
                 lines.append(t("eligibility.not_qualifies", reason=reason.explanation))
         note = passport.curated.eligibility_note
-        lines.append(
-            t("eligibility.next_step", step=note.text)
-            if note
-            else t("eligibility.next_step_default")
-        )
+        lines.append(_next_step(note))
         lines.append(t("eligibility.final_note"))
+        return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, note))
+
+    def _undetermined(self, progress: EligibilityProgress) -> Step:
+        """No verdict: the person is none of the users shown, and the rest were not shown."""
+        passport = self.passports[progress.service]
+        note = passport.curated.eligibility_note
+        lines = [
+            t("eligibility.undetermined_partial"),
+            _next_step(note),
+            t("eligibility.final_note"),
+        ]
+        rules = self._rules(passport)
         return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, note))
 
     @staticmethod
@@ -148,3 +174,10 @@ class EligibilityDialogue:
             if ref not in refs:
                 refs.append(ref)
         return refs
+
+
+def _next_step(note: CuratedItem | None) -> str:
+    """The passport's curated next step, or the default one."""
+    if note is None:
+        return t("eligibility.next_step_default")
+    return t("eligibility.next_step", step=note.text)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from knowledge.errors import PassportImportError
-from knowledge.forms import FieldSpec, option_sets
+from knowledge.forms import FieldSpec, complete_lists, item_key, option_sets
 from knowledge.model import FieldKind, FieldState, Passport, PassportField, SourceInfo, Step
 from knowledge.parse import RawField, RawPassport, SourceLine, split_fields
 from knowledge.readers import read_lines
@@ -80,12 +80,17 @@ def _build_field(spec: FieldSpec, raw: RawField | None, file: str) -> PassportFi
                 **base, state=FieldState.KNOWN, value=" ".join(texts), source=source
             )
         case FieldKind.LIST:
-            return PassportField(
-                **base,
-                state=FieldState.KNOWN,
-                value=[_strip_number(t) for t in texts],
-                source=source,
-            )
+            items = [_strip_number(t) for t in texts]
+            complete = complete_lists().get(spec.complete_list or "")
+            if complete and len(complete) > 1 and {item_key(i) for i in items} == complete:
+                return PassportField(
+                    **base,
+                    state=FieldState.UNKNOWN,
+                    value=items,
+                    source=source,
+                    note="lists the form's complete list: the ticks were lost",
+                )
+            return PassportField(**base, state=FieldState.KNOWN, value=items, source=source)
         case FieldKind.NUMBER:
             value: str | int = " ".join(texts)
             if isinstance(value, str) and value.isdigit():
@@ -158,4 +163,18 @@ def _unit_of(spec: FieldSpec, built: dict[str, PassportField]) -> str | None:
 
 def import_source_info(passport: Passport, url: str | None) -> Passport:
     passport.source = SourceInfo(file=passport.source.file, layout=passport.source.layout, url=url)
+    return passport
+
+
+def apply_partial_marks(passport: Passport) -> Passport:
+    """Mark the fields the curated section says the source showed only in part.
+
+    Only a field the import found with a value becomes `partial`; a mark on a field that is
+    empty or unknown is left for `dost knowledge check` to report.
+    """
+    for mark in passport.curated.partial:
+        field = passport.fields.get(mark.field)
+        if field is not None and field.state is FieldState.KNOWN:
+            field.state = FieldState.PARTIAL
+            field.note = f"only partly shown in the source: {mark.shown}"
     return passport

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -9,15 +10,45 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.centers import CENTERS_FILE, Centers, load_centers
-from knowledge.forms import layouts, option_sets
+from knowledge.forms import (
+    OPTIONS_FILE,
+    OptionSet,
+    layouts,
+    load_option_sets,
+    option_sets,
+    wording_key,
+)
 from knowledge.model import FieldKind, FieldState, Passport
 from knowledge.store import PASSPORTS_DIR, load_passport
+from nlu.normalize import fold
+
+# The label check (check_labels) ignores these in an option's wordings. Headings of the form
+# that group the options ("Əhali: Fərdi sahibkarlar" is shown under the heading "Əhali");
+# function words whose absence changes nothing a person is told. "ya" (or), negations and every
+# other word carry meaning and are compared.
+FORM_HEADINGS = ("Əhali:", "Qeyri-əhali:")
+FUNCTION_WORDS = frozenset(fold(w) for w in ("və", "ilə", "da", "də", "ki"))
+# A possessive ending alone does not change the meaning ("Elektron sistemləri" is "Elektron
+# sistemlər"): a word is kept when the label has it with or without one of these endings
+# (folded), the shorter of the two words having at least MIN_STEM letters.
+_WORD = re.compile(r"\w+")
+POSSESSIVE_ENDINGS = ("i", "u", "si", "su")
+MIN_STEM = 5
 
 
 def check_knowledge(
-    passports_dir: Path = PASSPORTS_DIR, centers_file: Path = CENTERS_FILE
+    passports_dir: Path = PASSPORTS_DIR,
+    centers_file: Path = CENTERS_FILE,
+    options_file: Path = OPTIONS_FILE,
 ) -> list[str]:
     problems: list[str] = []
+    options = option_sets()
+    try:
+        options = load_option_sets(options_file)
+    except (OSError, yaml.YAMLError, ValidationError, TypeError, AttributeError) as exc:
+        problems.append(f"{options_file.name}: cannot be read: {_first_line(exc)}")
+    else:
+        problems.extend(f"{options_file.name}: {p}" for p in check_labels(options))
     passports: dict[str, Passport] = {}
     for path in sorted(passports_dir.glob("*.yaml")):
         try:
@@ -25,7 +56,7 @@ def check_knowledge(
         except (yaml.YAMLError, ValidationError) as exc:
             problems.append(f"{path.name}: cannot be read: {_first_line(exc)}")
             continue
-        problems.extend(f"{path.name}: {p}" for p in check_passport(passport, path.stem))
+        problems.extend(f"{path.name}: {p}" for p in check_passport(passport, path.stem, options))
         passports[passport.id] = passport
     if not passports:
         problems.append(f"{passports_dir}: no passports")
@@ -43,7 +74,63 @@ def _first_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def check_passport(passport: Passport, stem: str) -> list[str]:
+def _words(text: str) -> list[tuple[str, str]]:
+    """(word as written, folded word) for each word of a wording; quotes, brackets and other
+    punctuation are not words."""
+    pairs = [(w, fold(w)) for w in _WORD.findall(wording_key(text))]
+    return [(w, f) for w, f in pairs if f]
+
+
+def _content_words(text: str) -> list[tuple[str, str]]:
+    """The words of a wording that carry meaning: no heading of the form, no function word."""
+    words = _words(text)
+    for heading in FORM_HEADINGS:
+        heading_words = [f for _, f in _words(heading)]
+        if [f for _, f in words[: len(heading_words)]] == heading_words:
+            words = words[len(heading_words) :]
+            break
+    return [(w, f) for w, f in words if f not in FUNCTION_WORDS]
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= MIN_STEM and any(long == short + e for e in POSSESSIVE_ENDINGS)
+
+
+def _unmatched(words: list[tuple[str, str]], others: list[tuple[str, str]]) -> list[str]:
+    """The words (as written) of `words` that `others` lacks, each once."""
+    return list(dict.fromkeys(w for w, f in words if not any(_same_word(f, o) for _, o in others)))
+
+
+def check_labels(options: dict[str, OptionSet]) -> list[str]:
+    """Each label says what each of its variants says: it drops no content word of a variant
+    (a lost qualifier) and adds none (two wordings of different meaning merged into one)."""
+    problems = []
+    for set_name, option_set in options.items():
+        for option_id, option in option_set.options.items():
+            label = _content_words(option.label)
+            where = f"{set_name}.{option_id}: label {option.label!r}"
+            for variant in option.variants:
+                words = _content_words(variant)
+                if dropped := _unmatched(words, label):
+                    problems.append(
+                        f"{where} drops {', '.join(map(repr, dropped))} of its variant "
+                        f"{variant!r} (keep every qualifier of the source in the label)"
+                    )
+                if added := _unmatched(label, words):
+                    problems.append(
+                        f"{where} adds {', '.join(map(repr, added))} to its variant "
+                        f"{variant!r} (a wording of another meaning is another option)"
+                    )
+    return problems
+
+
+def check_passport(
+    passport: Passport, stem: str, options: dict[str, OptionSet] | None = None
+) -> list[str]:
+    options = options if options is not None else option_sets()
     problems = []
     if passport.id != stem:
         problems.append(f"id {passport.id!r} does not match the file name")
@@ -69,19 +156,29 @@ def check_passport(passport: Passport, stem: str) -> list[str]:
         if spec.kind is FieldKind.NUMBER and field.is_known and not isinstance(field.value, int):
             problems.append(f"{where}: not a number: {field.value!r}")
         if spec.kind is FieldKind.CHOICE and spec.options and isinstance(field.value, list):
-            options = option_sets()[spec.options]
-            for wording in field.value:
-                if options.canonical(str(wording)) is None:
+            option_set = options.get(spec.options)
+            if option_set is None:
+                problems.append(f"{where}: no option set {spec.options!r} in the options file")
+                continue
+            ids = [option_set.canonical(str(wording)) for wording in field.value]
+            for wording, option_id in zip(field.value, ids, strict=True):
+                if option_id is None:
                     problems.append(
                         f"{where}: wording {wording!r} matches no option of {spec.options!r} "
                         "(add it as a variant in knowledge/options.yaml)"
                     )
+            if None not in ids and field.options != ids:
+                problems.append(
+                    f"{where}: options {field.options} are not those of its wordings {ids} "
+                    "(re-import the passport after changing knowledge/options.yaml)"
+                )
     extra = set(passport.fields) - {s.number for s in layout.fields}
     problems.extend(f"field {n} is not in the {layout.name} layout" for n in sorted(extra))
     curated = passport.curated
     items = [*curated.aliases, *([curated.short_name] if curated.short_name else [])]
     items += [curated.eligibility_note] if curated.eligibility_note else []
     problems.extend(f"curated item {i.text!r} has no source" for i in items if not i.source.strip())
+    problems.extend(_check_partial(passport))
     rule_ids = [r.id for r in curated.eligibility]
     problems.extend(
         f"eligibility rule {r!r} appears twice"
@@ -89,6 +186,34 @@ def check_passport(passport: Passport, stem: str) -> list[str]:
     )
     problems.extend(
         f"eligibility rule {r.id!r} has no source" for r in curated.eligibility if not r.source
+    )
+    return problems
+
+
+def _check_partial(passport: Passport) -> list[str]:
+    """Fields in state `partial` and the curated marks that make them so agree."""
+    problems = []
+    marks: dict[str, int] = defaultdict(int)
+    for mark in passport.curated.partial:
+        marks[mark.field] += 1
+        where = f"curated partial mark of field {mark.field}"
+        field = passport.fields.get(mark.field)
+        if not mark.source.strip():
+            problems.append(f"{where} has no source")
+        if field is None:
+            problems.append(f"{where}: no such field")
+        elif field.state is FieldState.KNOWN:
+            problems.append(f"{where}: the field is still known (re-import the passport)")
+        elif field.state is not FieldState.PARTIAL:
+            problems.append(
+                f"{where}: the field is {field.state.value}; only a field with a value "
+                "can be partly shown"
+            )
+    problems.extend(f"field {n} has {k} curated partial marks" for n, k in marks.items() if k > 1)
+    problems.extend(
+        f"field {f.number} ({f.key}) is partial without a curated partial mark"
+        for f in passport.fields.values()
+        if f.state is FieldState.PARTIAL and f.number not in marks
     )
     return problems
 

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from knowledge.model import FieldKind
+from nlu.normalize import fold
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,6 +23,7 @@ class FieldSpec(BaseModel):
     options: str | None = None
     single: bool = False
     complete_set: bool = False
+    complete_list: str | None = None
     unit_field: str | None = None
     unit: str | None = None
 
@@ -67,16 +69,40 @@ class OptionSet(BaseModel):
         return self.options[option_id].label
 
 
+def item_key(text: str) -> str:
+    """Compare the items of a form's printed list: wording, quotes, punctuation and letters
+    folded (nlu.normalize.fold)."""
+    return fold(wording_key(text))
+
+
+@cache
+def complete_lists() -> dict[str, frozenset[str]]:
+    """The original form's complete LIST items (layouts.yaml `complete_lists`), as item keys."""
+    data = yaml.safe_load((HERE / "layouts.yaml").read_text(encoding="utf-8"))
+    return {
+        name: frozenset(item_key(item) for item in items)
+        for name, items in data.get("complete_lists", {}).items()
+    }
+
+
 @cache
 def layouts() -> dict[str, Layout]:
     data = yaml.safe_load((HERE / "layouts.yaml").read_text(encoding="utf-8"))
     return {name: Layout(name=name, **body) for name, body in data["layouts"].items()}
 
 
+OPTIONS_FILE = HERE / "options.yaml"
+
+
 @cache
 def option_sets() -> dict[str, OptionSet]:
+    """The packaged option sets (knowledge/options.yaml), read once per process."""
+    return load_option_sets(OPTIONS_FILE)
+
+
+def load_option_sets(path: Path) -> dict[str, OptionSet]:
     complete = yaml.safe_load((HERE / "layouts.yaml").read_text(encoding="utf-8"))["complete_sets"]
-    data = yaml.safe_load((HERE / "options.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {
         name: OptionSet(
             name=name,

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class FieldState(StrEnum):
     KNOWN = "known"
     UNKNOWN = "unknown"  # the source lost the selection (e.g. every checkbox option listed)
+    # The source showed only part of the field (a page read in part: its first item, a list cut
+    # off). The value is what was shown, never the whole; set from the curated `partial` marks.
+    PARTIAL = "partial"
     NOT_PUBLISHED = "not_published"  # the source shows the field empty
 
 
@@ -45,12 +48,29 @@ class PassportField(BaseModel):
     def is_known(self) -> bool:
         return self.state is FieldState.KNOWN
 
+    @property
+    def is_shown(self) -> bool:
+        """The source shows a value: all of it (known) or a part (partial)."""
+        return self.state in (FieldState.KNOWN, FieldState.PARTIAL)
+
 
 class CuratedItem(BaseModel):
     """A fact added by hand next to the imported ones, always with where it came from."""
 
     text: str
     source: str
+
+
+class PartialMark(BaseModel):
+    """A field the source showed only in part (SOURCES.md, "fields only partly shown").
+
+    The importer cannot see what a page did not show, so the mark is curated; `dost knowledge
+    import` applies it to the imported field (state `partial`) on every re-import.
+    """
+
+    field: str  # the field's number as in the source layout
+    shown: str  # what the source shows of it, in English, for maintainers
+    source: str  # where it is said that the field was shown only in part
 
 
 class EligibilityRule(BaseModel):
@@ -77,6 +97,7 @@ class Curated(BaseModel):
     group: CuratedItem | None = None  # main-menu group (a classification id) with its source
     eligibility: list[EligibilityRule] = Field(default_factory=list)
     eligibility_note: CuratedItem | None = None
+    partial: list[PartialMark] = Field(default_factory=list)
     source_url: str | None = None
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.build import apply_partial_marks
 from knowledge.model import Passport
 
 PASSPORTS_DIR = Path(__file__).resolve().parent / "passports"
@@ -43,11 +44,12 @@ def dump_passport(passport: Passport) -> str:
 
 
 def merge_curated(imported: Passport, directory: Path) -> Passport:
-    """The imported facts with the curated section of the existing file, if any."""
+    """The imported facts with the curated section of the existing file, if any, and the
+    curated marks of fields the source showed only in part applied to them."""
     existing = passport_path(imported.id, directory)
     if existing.exists():
         imported.curated = load_passport(existing).curated
-    return imported
+    return apply_partial_marks(imported)
 
 
 def write_passports(passports: Iterable[Passport], directory: Path) -> list[Path]:

@@ -13,13 +13,17 @@ from docx.oxml import parse_xml
 from dost.cli import main
 from knowledge.build import import_passport
 from knowledge.centers import default_centers
-from knowledge.check import check_knowledge
+from knowledge.check import check_knowledge, check_labels
 from knowledge.errors import PassportImportError
+from knowledge.forms import OPTIONS_FILE, Option, OptionSet, option_sets
 from knowledge.model import FieldState
 from knowledge.store import PASSPORTS_DIR, default_passports, load_passport
 
 PASSPORTS = Path(__file__).resolve().parents[1] / "knowledge" / "sources" / "passports"
-LOST_TICKS = {"3", "4", "12", "14", "16", "19", "20", "26"}
+# Fields of the original passport that list every option of the form (DESIGN.md: 3, 4, 12, 14,
+# 16, 19, 20, 26; the issue "Answers a DOST operator would sign": 10, 11, 22, 25 too, no source
+# giving their selection).
+LOST_TICKS = {"3", "4", "10", "11", "12", "14", "16", "19", "20", "22", "25", "26"}
 
 
 def source(name: str) -> Path:
@@ -39,8 +43,27 @@ def test_original_passport_marks_lost_ticks_unknown() -> None:
     unknown = {n for n, f in passport.fields.items() if f.state is FieldState.UNKNOWN}
     assert unknown == LOST_TICKS
     assert passport.field("fee").note == "a one-tick field lists 2 options: the tick was lost"
-    # Field 22 is not one of the form's checkbox groups whose ticks were lost (DESIGN.md).
-    assert passport.fields["22"].is_known
+    for number in ("10", "22"):  # checkbox groups listing all their options
+        assert passport.fields[number].note == (
+            "lists the form's complete option set: the ticks were lost"
+        )
+    for number in ("11", "25"):  # the form's printed lists of back offices and subsystems
+        field = passport.fields[number]
+        assert field.note == "lists the form's complete list: the ticks were lost"
+        assert field.value[0] in ("01 - DSMF", "“Sənəd dövriyyəsi” AS (ESDAS)")
+    assert passport.fields["21"].is_known and passport.fields["24"].is_known
+
+
+def test_a_part_of_a_complete_list_is_known(tmp_path: Path) -> None:
+    lines = list(ORIGINAL_LINES)
+    for text in ("02 - DMX", "Surəti", "Qeyri-əhali: Ailə təsərrüfatları", "“Sovqat” AS"):
+        del lines[lines.index(text)]  # one option less: a selection, not the form
+    passport = import_passport(write(tmp_path, "selection.txt", lines))
+    for number in ("10", "11", "22", "25"):
+        assert passport.fields[number].is_known, number
+    assert passport.fields["10"].options == [
+        "citizen", "foreigner_or_stateless_resident", "entrepreneur", "legal_entity",
+    ]  # fmt: skip
 
 
 def test_documents_and_steps_of_the_original_passport() -> None:
@@ -74,10 +97,69 @@ def test_durations_carry_a_unit_only_when_it_is_known() -> None:
 def test_wording_variants_map_to_one_option() -> None:
     original = import_passport(source("02-04-10-00.txt"))
     udsy = import_passport(source("01-06-00-00.txt"))
-    assert "representative" in original.field("application_forms").options
-    assert "representative" in udsy.field("response_forms").options
     assert "call_center" in udsy.field("response_forms").options  # "vasitəsilə" spelling
     assert "call_center" in original.field("response_forms").options  # "vasitəsi ilə" spelling
+    # A legal representative is not any representative: two options, not one.
+    assert "representative" in original.field("application_forms").options
+    assert "legal_representative" in udsy.field("response_forms").options
+    assert "representative" not in udsy.field("response_forms").options
+
+
+def test_labels_keep_every_qualifier_of_the_source() -> None:
+    assert check_labels(option_sets()) == []
+    stipend = import_passport(source("02-04-07-00.txt"))
+    labels = [option_sets()["user"].label(o) for o in stipend.field("users").options]
+    assert labels == [
+        "Azərbaycan Respublikasının vətəndaşları",
+        "Daimi yaşamaq hüququ olan əcnəbilər",
+        "Daimi yaşamaq hüququ olan vətəndaşlığı olmayan şəxslər",
+    ]
+    assert option_sets()["contact_form"].label("legal_representative") == (
+        "Qanuni nümayəndə vasitəsilə"
+    )
+
+
+def test_check_fails_on_a_label_that_changes_the_meaning(tmp_path: Path) -> None:
+    doctored = OPTIONS_FILE.read_text(encoding="utf-8")
+    doctored = doctored.replace(
+        'label: "Daimi yaşamaq hüququ olan əcnəbilər"', 'label: "Azərbaycanda yaşayan əcnəbilər"'
+    )
+    doctored = doctored.replace(  # a legal representative read as any representative
+        'legal_representative: {label: "Qanuni nümayəndə vasitəsilə"}',
+        'legal_representative: {label: "Nümayəndə vasitəsilə", '
+        'variants: ["Qanuni nümayəndə vasitəsilə"]}',
+    )
+    options = tmp_path / "options.yaml"
+    options.write_text(doctored, encoding="utf-8")
+    problems = check_knowledge(options_file=options)
+    assert (
+        "options.yaml: user.foreigner_permanent_resident: label 'Azərbaycanda yaşayan əcnəbilər' "
+        "drops 'daimi', 'yaşamaq', 'hüququ', 'olan' of its variant "
+        "'Əhali: Əcnəbilər (daimi yaşamaq hüququ olan)' "
+        "(keep every qualifier of the source in the label)"
+    ) in problems
+    assert any(
+        p.startswith("options.yaml: contact_form.legal_representative: label "
+                     "'Nümayəndə vasitəsilə' drops 'Qanuni' of its variant")
+        for p in problems
+    )  # fmt: skip
+    assert check_knowledge(options_file=OPTIONS_FILE) == []
+
+
+def test_label_check_ignores_headings_quotes_and_endings_only() -> None:
+    def problems(label: str, *variants: str) -> list[str]:
+        option_set = OptionSet(
+            name="x", options={"o": Option(label=label, variants=list(variants))}
+        )
+        return check_labels({"x": option_set})
+
+    assert problems("Hüquqi şəxslər", "Qeyri-əhali: Hüquqi şəxslər") == []
+    assert problems("DOST mərkəzi", '"DOST" mərkəzi', "«DOST» mərkəzi") == []
+    assert problems("Elektron sistemlər", "Elektron sistemləri") == []
+    assert problems("Nümayəndə vasitəsilə", "Nümayəndə vasitəsi ilə") == []
+    assert problems("Etibarnamə və ya qəyyum", "Etibarnamə qəyyum") != []  # "ya" means "or"
+    assert problems("Əcnəbilər", "əcnəbilər (daimi)") != []
+    assert problems("Qanuni nümayəndə", "Nümayəndə") != []  # merged wordings of two meanings
 
 
 def test_newer_and_short_layouts() -> None:
@@ -95,6 +177,29 @@ def test_newer_and_short_layouts() -> None:
     assert short.field("result").value.endswith("imtina edilir")
     assert short.field("proactive_assignment").state is FieldState.NOT_PUBLISHED
     assert short.field("on_application_assignment").state is FieldState.NOT_PUBLISHED
+
+
+def test_dost_8_1_0_is_imported() -> None:
+    imported = import_passport(source("dost-8-1-0.txt"))
+    assert imported.id == "dost-8-1-0" and imported.source.layout == "new"
+    assert imported.name == "Dövlət icbari şəxsi sığorta ödənişlərinin təyin edilməsi"
+    states = {n: f.state.value for n, f in imported.fields.items()}
+    assert states == {
+        "1": "known", "2": "not_published", "3": "not_published", "4": "known",
+        "5": "not_published", "6": "known", "7": "not_published", "8": "not_published",
+    }  # fmt: skip
+    assert len(imported.field("performing_body").value) == 3
+    assert imported.field("legal_basis").value[4].startswith("Dövlət icbari şəxsi sığortası")
+    shipped = default_passports()["dost-8-1-0"]
+    assert shipped.fields["6"].state is FieldState.PARTIAL  # the copy ends after item 5
+    assert shipped.fields["6"].value == imported.fields["6"].value
+    assert {n for n, f in shipped.fields.items() if f.state != imported.fields[n].state} == {"6"}
+    assert shipped.curated.source_url == "https://dost.gov.az/services-passport/8-1-0"
+    assert all(
+        a.source.endswith("https://dost.gov.az/services-passport/8-1-0")
+        for a in [*shipped.curated.aliases, shipped.curated.short_name]
+    )
+    assert shipped.curated.group is None  # field 3 is empty: no classification to go by
 
 
 def test_empty_fields_are_not_published_never_none() -> None:
@@ -323,6 +428,81 @@ def test_show_json_shape(capsys: pytest.CaptureFixture) -> None:
     assert shown["fields"]["21"]["value"][0].startswith("Şəxsiyyət vəsiqəsi")
     assert shown["fields"]["23"]["value"][5] == "Təlim, qiymətləndirmə kabinet"
     assert set(shown["fields"]["1"]) == {"title", "state", "value"}
+
+
+# --- fields the source showed only in part ---------------------------------------------------
+
+# SOURCES.md, "fields only partly shown": passport → field numbers.
+PARTLY_SHOWN = {
+    "01-06-00-00": {"10"},
+    "02-04-07-00": {"20"},
+    "01-09-07-00": {"12"},
+    "01-09-08-00": {"12"},
+    "dost-2-2": {"8"},
+    "dost-8-1-0": {"6"},
+}
+
+
+def test_partly_shown_fields_are_partial_after_import(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(PASSPORTS_DIR, kb)
+    files = [str(source(f"{pid}.txt")) for pid in PARTLY_SHOWN]
+    assert main(["knowledge", "import", *files, "--out", str(kb)]) == 0
+    for pid, numbers in PARTLY_SHOWN.items():
+        passport = load_passport(kb / f"{pid}.yaml")
+        partial = {n for n, f in passport.fields.items() if f.state is FieldState.PARTIAL}
+        assert partial == numbers, pid
+        assert {m.field for m in passport.curated.partial} == numbers
+        assert all("SOURCES.md" in m.source for m in passport.curated.partial)
+    udsy = load_passport(kb / "01-06-00-00.yaml").fields["10"]
+    assert udsy.value == ["Əhali: Azərbaycan Respublikasının vətəndaşları"]
+    assert udsy.note.startswith("only partly shown in the source")
+    assert check_knowledge(passports_dir=kb) == []
+
+
+def test_the_importer_alone_cannot_see_what_a_page_did_not_show() -> None:
+    # The marks are curated: a bare import reads the shown part as the field's value.
+    assert import_passport(source("01-06-00-00.txt")).fields["10"].is_known
+
+
+def test_shipped_partial_fields(capsys: pytest.CaptureFixture) -> None:
+    for pid, numbers in PARTLY_SHOWN.items():
+        passport = default_passports()[pid]
+        assert {n for n, f in passport.fields.items() if f.state == "partial"} == numbers
+        assert all(passport.fields[n].is_shown and not passport.fields[n].is_known
+                   for n in numbers)  # fmt: skip
+    assert main(["knowledge", "show", "01-06-00-00", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["fields"]
+    assert shown["10"] == {
+        "title": "Xidmət istifadəçiləri",
+        "state": "partial",
+        "value": ["Əhali: Azərbaycan Respublikasının vətəndaşları"],
+    }
+    assert main(["knowledge", "show", "02-04-07-00"]) == 0
+    assert "20. Xidmətin göstərilmə yeri  [partial]" in capsys.readouterr().out
+
+
+def test_check_reports_partial_states_without_marks(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(PASSPORTS_DIR, kb)
+    text = (kb / "05-04-04-00.yaml").read_text(encoding="utf-8")
+    text = text.replace("    state: known\n    value:\n    - 'Əhali: Azərbaycan",
+                        "    state: partial\n    value:\n    - 'Əhali: Azərbaycan", 1)
+    (kb / "05-04-04-00.yaml").write_text(text, encoding="utf-8")
+    text = (kb / "02-04-07-00.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - field: '20'", "  - field: '21'", 1)  # 21 is empty in the source
+    (kb / "02-04-07-00.yaml").write_text(text, encoding="utf-8")
+    problems = check_knowledge(passports_dir=kb)
+    assert "05-04-04-00.yaml: field 10 (users) is partial without a curated partial mark" in (
+        problems
+    )
+    assert (
+        "02-04-07-00.yaml: curated partial mark of field 21: the field is not_published; "
+        "only a field with a value can be partly shown"
+    ) in problems
+    assert "02-04-07-00.yaml: field 20 (place) is partial without a curated partial mark" in (
+        problems
+    )
 
 
 def test_show_unknown_id(capsys: pytest.CaptureFixture) -> None:

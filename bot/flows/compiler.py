@@ -40,11 +40,13 @@ def group_of(passport: Passport) -> str:
 
 
 def _answerable(passport: Passport, topic: Topic) -> bool:
+    if topic.curated and getattr(passport.curated, topic.curated):
+        return True
     fields = [passport.field(key) for key in topic.fields]
-    known = [f for f in fields if f is not None and f.is_known]
+    shown = [f for f in fields if f is not None and f.is_shown]  # all of it, or a part
     if topic.requires_text:
-        return any(topic.requires_text in str(f.value) for f in known)
-    return bool(known)
+        return any(topic.requires_text in str(f.value) for f in shown)
+    return bool(shown)
 
 
 def compile_flow(passport: Passport) -> ServiceFlow:

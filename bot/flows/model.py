@@ -11,6 +11,7 @@ class Topic(BaseModel):
     fields: list[str] = []
     action: str | None = None  # book / handoff: not answered from fields
     requires_text: str | None = None  # the topic exists only where a field mentions this
+    curated: str | None = None  # a curated section that answers it too (Curated.<name>)
 
 
 class ServiceFlow(BaseModel):
