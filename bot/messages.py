@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,6 +53,7 @@ class Outbound(BaseModel):
     request_contact: bool = False
     handoff: Handoff | None = None
     hangup: bool = False
+    author: Literal["assistant", "operator"] = "assistant"  # who speaks (a live operator's reply)
     # Metadata for channels, logs and tests; never shown as such.
     intent: str | None = None
     service: str | None = None
