@@ -42,6 +42,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.logs import get_logger
 from bot.messages import Choice, Contact, Inbound, Outbound
+from bot.people import People
+from bot.receipts import Receipts
 from channels.twilio import menu
 from channels.twilio.audio import AudioPrompts, speakable
 from channels.twilio.messaging import Messenger
@@ -300,8 +302,13 @@ class VoiceChannel:
         try:
             if params.get(SIMULATOR_PARAM):
                 log.info("simulated call: SMS not sent")
+            elif await People(redis).is_opted_out("sms", caller):
+                raise RuntimeError("the caller opted out of SMS")  # STOP / DAYANDIR earlier
             elif self.messenger is not None:
-                await self.messenger.send(redis, caller, text)
+                receipts = Receipts(redis)
+                for message_sid in await self.messenger.send(caller, text):
+                    await receipts.record(message_sid, status="queued", channel="sms",
+                                          direction="outbound")  # fmt: skip
             else:
                 raise RuntimeError("no messenger")
         except Exception as exc:
