@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
 from bot.messages import Inbound, Outbound
-from bot.outbox import Outbox
 from bot.ratelimit import RateLimit, hit_rate_limits
 from channels.pages import Page
 
@@ -54,6 +53,8 @@ SCRIPT_TEXT_KEYS = (
     "typing",
     "connection_problem",
     "rate_limited",
+    "operator",
+    "notifications_failed",
 )
 
 # The page loads nothing from elsewhere; inline scripts and styles are not needed either.
@@ -145,16 +146,6 @@ def to_response(replies: Sequence[Outbound]) -> ChatResponse:
     )
 
 
-async def _queued(redis: Any, conversation: str) -> list[Outbound]:
-    from redis.exceptions import RedisError
-
-    try:
-        return [Outbound(text=m["text"]) for m in await Outbox(redis).take(conversation)]
-    except RedisError:
-        log.warning("outbox unavailable; queued messages stay for the next message")
-        return []
-
-
 # --- rate limiting ------------------------------------------------------------------------
 
 
@@ -177,6 +168,7 @@ def render_page(base_path: str = "") -> str:
         t=texts,
         script_texts={key: texts[key] for key in SCRIPT_TEXT_KEYS},
         api_url=f"{base_path}/api/v1/chat",
+        chat_base=f"{base_path}/api/v1/chat",
         css_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.css"),
         js_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.js"),
         max_text_chars=MAX_TEXT_CHARS,
@@ -246,10 +238,7 @@ def web_chat_router(
             choice=body.choice,
         )
         replies = await engine_getter(request).handle(inbound)
-        # The page cannot be pushed to: reminders queued for this conversation come first in
-        # the answer to the person's next message.
-        queued = await _queued(redis_getter(request), inbound.conversation_id)
         response.headers["Cache-Control"] = "no-store"
-        return to_response([*queued, *replies])
+        return to_response(replies)
 
     return router
