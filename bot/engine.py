@@ -26,6 +26,7 @@ from bot.flows.compiler import compile_flows
 from bot.handoff import CallCenterHandoff, HandoffPoint
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
+from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
 from knowledge.centers import Centers
@@ -61,6 +62,7 @@ class Engine:
         self.reminders = reminders
         self.clock = clock
         self.store = StateStore(redis, ttl_seconds, clock)
+        self.people = People(redis, clock)
         self.flows = compile_flows(passports)
         calendar = SlotCalendar(centers, passports, clock=clock)
         self.bookings = (
@@ -84,7 +86,11 @@ class Engine:
         from `clock`: a story runs on its own fixed day this way."""
         reminders = self.reminders
         if reminders is not None:
-            reminders = Reminders(reminders.arq, reminders.offsets, clock)
+            reminders = Reminders(
+                reminders.arq, reminders.offsets, clock,
+                people=People(self.redis, clock) if reminders.people else None,
+                channels=reminders.channels,
+            )  # fmt: skip
         return Engine(
             self.redis,
             self.nlu,
@@ -113,6 +119,7 @@ class Engine:
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
                 turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
+                await self._consent(conversation, turn.intent)
                 for out in turn.replies:
                     await self.store.record(
                         conversation, "bot", out.text, intent=out.intent, service=out.service
@@ -125,6 +132,14 @@ class Engine:
             intent=turn.intent, service=turn.service, replies=len(turn.replies),
         )  # fmt: skip
         return turn.replies
+
+    async def _consent(self, conversation: str, intent: str | None) -> None:
+        """Writing makes the conversation's address reachable and the person's last channel;
+        "stop sending me notices" opts the address out (the answer says so)."""
+        await self.people.wrote(conversation)
+        address = conversation_address(conversation)
+        if intent == "unsubscribe" and address is not None:
+            await self.people.opt_out(*address)
 
     async def _stateless(self, inbound: Inbound) -> list[Outbound]:
         try:
