@@ -13,7 +13,8 @@ the person on one of their channels, once.
 - A transient error (a provider's 5xx or 429, the network) retries the same channel later (arq
   `Retry`, growing backoff); after the last try the next channel is tried. A permanent error marks
   the address unreachable (unless it concerned this message only, e.g. no page was open) and the
-  next channel is tried.
+  next channel is tried. A sender that raises instead of answering may or may not have sent: the
+  delivery stops as "ambiguous" rather than risk saying it twice.
 - Every attempt is recorded under the key — channel, time (the injected clock), result, error —
   and `delivery_status` reads it back.
 
@@ -255,7 +256,18 @@ class Deliveries:
             if claim == "failed":
                 continue
             await self._status(key, "sending")
-            result = await self._send(route, message)
+            sender = self.senders.get(route.channel)
+            assert sender is not None  # routes() kept only channels with a sender
+            try:
+                result = await sender.send(route.address, message)
+            except Exception as exc:
+                # A sender that fails in an unforeseen way may or may not have sent: sending
+                # again (here or elsewhere) could say it twice, so the delivery stops here.
+                log.exception("sender failed", key=key, channel=route.channel)
+                await self._attempt(key, route, None, f"{type(exc).__name__}: {exc}")
+                await self._settle(key, route.channel, "failed")
+                await self._status(key, "ambiguous")
+                return "ambiguous"
             await self._attempt(key, route, result)
             if result.outcome is Outcome.DELIVERED:
                 await self._settle(key, route.channel, "delivered")
@@ -276,15 +288,6 @@ class Deliveries:
         await self._status(key, "failed")
         return "failed"
 
-    async def _send(self, route: Route, message: Outbound) -> SendResult:
-        sender = self.senders.get(route.channel)
-        assert sender is not None  # routes() kept only channels with a sender
-        try:
-            return await sender.send(route.address, message)
-        except Exception as exc:  # a sender's bug must not lose the message: retry it
-            log.exception("sender failed", channel=route.channel)
-            return SendResult.transient(f"{type(exc).__name__}: {exc}")
-
     async def _settle(self, key: str, channel: str, state: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(_key(key, "claims"), channel, state)
@@ -292,15 +295,20 @@ class Deliveries:
             pipe.delete(_key(key, f"lease:{channel}"))
             await pipe.execute()
 
-    async def _attempt(self, key: str, route: Route, result: SendResult) -> None:
+    async def _attempt(
+        self, key: str, route: Route, result: SendResult | None, error: str | None = None
+    ) -> None:
+        """One attempt on the record; `result` None: the sender raised (`error`)."""
         entry: dict[str, Any] = {
             "channel": route.channel,
             "at": self.clock.now().astimezone(UTC).isoformat(),
-            "result": result.outcome.value,
+            "result": result.outcome.value if result is not None else "error",
         }
-        if result.error:
+        if result is not None and result.error:
             entry["error"] = result.error
-        if result.provider_ids:
+        if error:
+            entry["error"] = error
+        if result is not None and result.provider_ids:
             entry["provider_ids"] = list(result.provider_ids)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(_key(key, "attempts"), json.dumps(entry, ensure_ascii=False))

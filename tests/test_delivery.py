@@ -451,6 +451,29 @@ async def test_a_send_that_never_reported_is_not_repeated(parts, clock, settings
     assert (await delivery_status(redis, "notice-2")).status == "ambiguous"
 
 
+async def test_a_sender_that_raises_leaves_the_delivery_ambiguous(redis_url, clock) -> None:
+    """It may have sent before failing: no retry and no other channel (not said twice)."""
+
+    class Broken:
+        channel = "sms"
+
+        async def send(self, address: str, message: Outbound):
+            raise RuntimeError("lost the provider's answer")
+
+    redis = connect(redis_url)
+    try:
+        deliveries = Deliveries(redis, delivery.Senders([Broken()]), clock=clock)
+        result = await deliveries.run(
+            "notice-3", Outbound(text="x"), addresses=[("sms", PHONES["sms"])], job_try=1
+        )
+        status = await delivery_status(redis, "notice-3")
+    finally:
+        await redis.aclose()
+    assert result == "ambiguous" and status.status == "ambiguous"
+    assert [(a["channel"], a["result"]) for a in status.attempts] == [("sms", "error")]
+    assert "lost the provider's answer" in status.attempts[0]["error"]
+
+
 def test_web_sender_misses_without_an_open_page(redis_url: str) -> None:
     from channels.web_push import WebSender
 

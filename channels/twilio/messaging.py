@@ -25,6 +25,7 @@ lock:<conversation>.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -103,6 +104,12 @@ class Messenger:
         self.sms_from = sms_from
         self.whatsapp_from = whatsapp_from
         self.status_callback = status_callback
+        self._lock: asyncio.Lock | None = None
+
+    def _one_at_a_time(self) -> asyncio.Lock:
+        if self._lock is None:  # made in the running loop
+            self._lock = asyncio.Lock()
+        return self._lock
 
     def can_send(self, to: str) -> bool:
         channel, _ = address_parts(to)
@@ -122,9 +129,12 @@ class Messenger:
             extra["status_callback"] = self.status_callback
         sids = []
         for chunk in menu.split_message(body):
-            message = await self.client.messages.create_async(
-                to=to, from_=sender, body=chunk, **extra
-            )
+            # One request at a time per client: twilio's AsyncTwilioHttpClient keeps the last
+            # response on the client, and a concurrent request can make another's come back None.
+            async with self._one_at_a_time():
+                message = await self.client.messages.create_async(
+                    to=to, from_=sender, body=chunk, **extra
+                )
             sids.append(message.sid)
         log.info("outbound message sent", channel=channel, messages=len(sids))
         return sids
