@@ -2,8 +2,9 @@
 
 The endpoint turns a request into an `Inbound` for the engine and its `Outbound` replies into
 `{"replies", "intent", "service", "handoff"}`. It is open to anyone, so it is rate-limited per
-conversation and per client address with fixed-window counters in Redis; when Redis cannot be
-reached the limiter lets the message through (the engine has its own answer for that).
+conversation and per client address with fixed-window counters (kept by the core's channel
+state); when Redis cannot be reached the limiter lets the message through (the engine has its
+own answer for that).
 
 The page is one Jinja2 template with a little vanilla JS and CSS next to it; every Azerbaijani
 text it shows comes from the `web` section of the text catalog, injected through the template.
@@ -22,8 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
+from bot.channel_state import ChannelState
 from bot.messages import Inbound, Outbound
-from bot.ratelimit import RateLimit, hit_rate_limits
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 CONVERSATION_LIMIT = 20
 ADDRESS_LIMIT = 60
 RATE_WINDOW_SECONDS = 10
-RATE_KEY_PREFIX = "web:ratelimit"
+NAMESPACE = "web"  # the core's channel state keeps the counters (dost:web:ratelimit:…)
+RATE_NAME = "ratelimit"
 
 # Texts the browser needs (the rest are only used in the template).
 SCRIPT_TEXT_KEYS = (
@@ -214,17 +216,13 @@ def web_chat_router(
     )
     async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
         address = request.client.host if request.client else "unknown"
-        wait = await hit_rate_limits(
-            redis_getter(request),
+        wait = await ChannelState(redis_getter(request), NAMESPACE).hit_rate_limits(
             [
-                RateLimit(
-                    f"{RATE_KEY_PREFIX}:conversation:{body.conversation_id}",
-                    conversation_limit,
-                    window_seconds,
-                ),
-                RateLimit(f"{RATE_KEY_PREFIX}:address:{address}", address_limit, window_seconds),
-            ],
-        )
+                (f"{RATE_NAME}:conversation:{body.conversation_id}", conversation_limit,
+                 window_seconds),
+                (f"{RATE_NAME}:address:{address}", address_limit, window_seconds),
+            ]
+        )  # fmt: skip
         if wait is not None:
             raise HTTPException(
                 status_code=429,

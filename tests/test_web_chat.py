@@ -14,13 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
+from bot.ratelimit import RateLimit, hit_rate_limits
 from bot.redis_conn import connect
 from channels.web import (
     CONVERSATION_LIMIT,
     MAX_TEXT_CHARS,
     RATE_WINDOW_SECONDS,
-    RateLimit,
-    hit_rate_limits,
     web_texts,
 )
 from dost.app import create_app

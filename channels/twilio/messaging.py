@@ -18,15 +18,14 @@ Outbound messages (`Messenger.send`) go through Twilio's REST API with the async
 for status callbacks at POST /webhooks/twilio/messaging/status, kept by the core's receipts
 (`bot.receipts`). `TwilioSender` is the delivery `Sender` for "sms" and "whatsapp".
 
-Redis keys (this channel's own, all under "dost:twilio:"): msg:choices:<conversation> (the last
-numbered choices), msg:known:<conversation>, msg:reply:<MessageSid> (the cached TwiML),
-lock:<conversation>.
+The channel's records, kept by the core's channel state (namespace "twilio"):
+msg:choices:<conversation> (the last numbered choices), msg:known:<conversation>,
+msg:reply:<MessageSid> (the cached TwiML), and the lock lock:<conversation>.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,6 +33,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channel_state import ChannelState
 from bot.delivery import SendResult
 from bot.logs import get_logger
 from bot.messages import Choice, Contact, Inbound, Outbound
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 log = get_logger("dost.twilio.messaging")
 
-PREFIX = "dost:twilio:"
+NAMESPACE = "twilio"
 REPLY_TTL_SECONDS = 24 * 3600
 TWIML_TYPE = "application/xml"
 # Twilio error codes that mean the number itself cannot take messages from us.
@@ -196,17 +196,17 @@ class MessagingChannel:
         body = params.get("Body", "")
         channel, number = address_parts(address)
         conversation = f"{channel}:{number}"
-        reply_key = f"{PREFIX}msg:reply:{sid}"
-        lock = redis.lock(f"{PREFIX}lock:{conversation}", timeout=30, blocking_timeout=30)
-        async with lock:
+        store = ChannelState(redis, NAMESPACE)
+        reply = f"msg:reply:{sid}"
+        async with store.lock(f"lock:{conversation}", timeout=30, blocking_timeout=30):
             if sid:
-                cached = await redis.get(reply_key)
+                cached = await store.get(reply)
                 if cached is not None:
                     log.info("messaging retry answered from cache", channel=channel)
                     return cached
             twiml = await self._turn(redis, engine, channel, number, address, sid, body)
             if sid:
-                await redis.set(reply_key, twiml, ex=REPLY_TTL_SECONDS)
+                await store.put(reply, twiml, REPLY_TTL_SECONDS)
         return twiml
 
     async def _turn(
@@ -221,6 +221,7 @@ class MessagingChannel:
     ) -> str:
         conversation = f"{channel}:{number}"
         people = People(redis)
+        store = ChannelState(redis, NAMESPACE)
         if _is_word(body, "messaging.stop_words"):
             await people.opt_out(channel, address)
             log.info("opted out", channel=channel)
@@ -235,16 +236,14 @@ class MessagingChannel:
         def inbound(**kw: Any) -> Inbound:
             return Inbound(conversation_id=conversation, channel=channel, **kw)
 
-        known_key = f"{PREFIX}msg:known:{conversation}"
-        if number.startswith("+") and await redis.set(known_key, "1", nx=True, ex=self.ttl):
+        if number.startswith("+") and await store.first_time(f"msg:known:{conversation}", self.ttl):
             # The sender's number identifies the person (as Telegram's shared contact does).
             await engine.handle(
                 inbound(contact=Contact(phone=number, verified=True), message_id=f"{sid}:contact")
             )
 
-        choices_key = f"{PREFIX}msg:choices:{conversation}"
-        raw = await redis.get(choices_key)
-        choices = [Choice.model_validate(c) for c in json.loads(raw)] if raw else []
+        choices_name = f"msg:choices:{conversation}"
+        choices = [Choice.model_validate(c) for c in await store.get_json(choices_name) or []]
         text = body.strip()
         if text.isdigit() and len(text) <= 2:
             n = int(text)
@@ -267,11 +266,7 @@ class MessagingChannel:
         if not replies:
             return _twiml([])  # a duplicate the engine already answered
         offered = [c for r in replies for c in r.choices]
-        await redis.set(
-            choices_key,
-            json.dumps([c.model_dump() for c in offered], ensure_ascii=False),
-            ex=self.ttl,
-        )
+        await store.put_json(choices_name, [c.model_dump() for c in offered], self.ttl)
         return _twiml([menu.sms_text(replies, offered)])
 
 

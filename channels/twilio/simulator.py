@@ -34,12 +34,12 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.ratelimit import RateLimit, hit_rate_limits
+from bot.channel_state import ChannelState
 from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.security import SIGNATURE_HEADER, Signatures
 from channels.twilio.texts import section
-from channels.twilio.voice import SIMULATOR_PARAM, call_events
+from channels.twilio.voice import NAMESPACE, SIMULATOR_PARAM, call_event_count, call_events
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -200,13 +200,12 @@ def simulator_router(
                 params.update(SpeechResult=body.speech.strip(), Confidence="0.9")
         redis = redis_getter(request)
         address = request.client.host if request.client else "unknown"
-        limit = RateLimit(
-            f"dost:twilio:simulator:ratelimit:{address}", STEPS_PER_WINDOW, RATE_WINDOW_SECONDS
+        wait = await ChannelState(redis, NAMESPACE).hit_rate_limits(
+            [(f"simulator:ratelimit:{address}", STEPS_PER_WINDOW, RATE_WINDOW_SECONDS)]
         )
-        wait = await hit_rate_limits(redis, [limit])
         if wait is not None:
             raise HTTPException(status_code=429, headers={"Retry-After": str(wait)})
-        seen = await redis.llen(f"dost:twilio:call:{call_sid}:events")
+        seen = await call_event_count(redis, call_sid)
         headers = {SIGNATURE_HEADER: signer.sign(origin + path, params)}
         transport = httpx.ASGITransport(app=target)
         parts = urlsplit(origin)
