@@ -179,7 +179,8 @@ async def enqueue_delivery(
     return job is not None
 
 
-# Claim (key, channel) for one send. KEYS: claims hash, lease key. ARGV: channel, lease ms.
+# Claim (key, channel) for one send. KEYS: claims hash, lease key. ARGV: channel, lease ms,
+# the record's TTL in seconds.
 # Returns "claimed", "delivered" (the key went out on some channel), "failed" (this channel was
 # given up on), "busy" (another worker is sending) or "ambiguous" (a send began and its worker
 # died: it may have gone out, so it is not repeated).
@@ -194,6 +195,7 @@ if state == 'sending' then
   return 'ambiguous'
 end
 redis.call('HSET', KEYS[1], ARGV[1], 'sending')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return 'claimed'
 """
@@ -236,6 +238,9 @@ class Deliveries:
         preference: Sequence[str] | None = None,
         job_try: int = 1,
     ) -> str:
+        done = await self.redis.hget(_key(key, "status"), "status")
+        if done in ("delivered", "ambiguous"):  # a job run again later: the record stands
+            return done
         routes = await self.routes(person, addresses, preference)
         if not routes:
             log.info("delivery has no route", key=key)
@@ -244,7 +249,7 @@ class Deliveries:
         for route in routes:
             claim = await self._claim(
                 keys=[_key(key, "claims"), _key(key, f"lease:{route.channel}")],
-                args=[route.channel, LEASE_SECONDS * 1000],
+                args=[route.channel, LEASE_SECONDS * 1000, TTL_SECONDS],
             )
             if claim in ("delivered", "busy"):
                 return claim

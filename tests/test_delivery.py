@@ -411,12 +411,14 @@ async def test_exactly_once_under_a_retried_job_and_two_workers(
     # A job that runs again after it was delivered (arq retried it) sends nothing.
     senders = senders_factory(settings)(redis)
     try:
-        again = await Deliveries(redis, senders, people=people, clock=clock).run(
-            "notice-1", message, person=person.id, job_try=2
-        )
+        deliveries = Deliveries(redis, senders, people=people, clock=clock)
+        again = await deliveries.run("notice-1", message, person=person.id, job_try=2)
+        await people.opt_out("telegram", str(CHAT))  # even with no route left now
+        await people.opt_out("sms", PHONES["telegram"])
+        later = await deliveries.run("notice-1", message, person=person.id, job_try=3)
     finally:
         await senders.aclose()
-    assert again == "delivered"
+    assert again == later == "delivered"
     assert len([m for m in emulator.sent(CHAT) if m["text"] == message.text]) == 1
     status = await delivery_status(redis, "notice-1")
     assert status.status == "delivered"
