@@ -61,7 +61,6 @@ class Turn:
     channel: str | None = None
     conversation: str | None = None
     origin: str | None = None  # the client's address (web): caps and code requests per address
-    address: str | None = None  # the sender's address on the channel (for opt-out)
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -98,8 +97,7 @@ class Dialogue:
 
     async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
         turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
-                    origin=inbound.client_address,
-                    address=inbound.address or inbound.conversation_id)  # fmt: skip
+                    origin=inbound.client_address)  # fmt: skip
         state.turns += 1
         if inbound.command is not None:
             await self._on_command(state, inbound.command, inbound.conversation_id, turn)
@@ -134,8 +132,7 @@ class Dialogue:
                     turn.say(text)
                 turn.say(texts[-1], last or self._main_choices())
             case Command.STOP:
-                turn.intent = "unsubscribe"
-                await self._unsubscribe(turn)
+                self._unsubscribe(turn)
 
     # --- choices -----------------------------------------------------------------------------
 
@@ -269,10 +266,9 @@ class Dialogue:
             return False
         return await self.booking.reprompt(state, turn)
 
-    async def _unsubscribe(self, turn: Turn) -> None:
-        """No more messages we send first on this channel address (reminders, notices)."""
-        if self.booking is not None and turn.channel and turn.address:
-            await self.booking.identity.people.opt_out(turn.channel, turn.address)
+    def _unsubscribe(self, turn: Turn) -> None:
+        """The engine opts the conversation's address out on this intent (bot.engine)."""
+        turn.intent = "unsubscribe"
         turn.say(t("answer.unsubscribe"))
 
     async def _on_contact(self, state: ConversationState, contact: Contact, turn: Turn) -> None:
@@ -370,7 +366,7 @@ class Dialogue:
             case "application_status":
                 turn.say(t("answer.status_unavailable"))
             case "unsubscribe":
-                await self._unsubscribe(turn)
+                self._unsubscribe(turn)
             case _ if intent in TOPIC_INTENTS or intent == "commission_date":
                 topic = topic_for_intent(intent)
                 if service is None:

@@ -28,7 +28,7 @@ from bot.handoff import CallCenterHandoff, HandoffPoint
 from bot.identity import Identity
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
-from bot.people import People
+from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
 from bot.verification import PhoneVerification, SendSms
@@ -67,8 +67,8 @@ class Engine:
         self.reminders = reminders
         self.clock = clock
         self.send_sms = send_sms or _no_sms
-        self.people = People(redis, clock)
         self.store = StateStore(redis, ttl_seconds, clock)
+        self.people = People(redis, clock)
         self.flows = compile_flows(passports)
         calendar = SlotCalendar(centers, passports, clock=clock)
         self.bookings = (
@@ -96,7 +96,11 @@ class Engine:
         fixed day, with its own SMS outbox, this way."""
         reminders = self.reminders
         if reminders is not None:
-            reminders = Reminders(reminders.arq, reminders.offsets, clock)
+            reminders = Reminders(
+                reminders.arq, reminders.offsets, clock,
+                people=People(self.redis, clock) if reminders.people else None,
+                channels=reminders.channels,
+            )  # fmt: skip
         return Engine(
             self.redis,
             self.nlu,
@@ -126,6 +130,7 @@ class Engine:
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
                 turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
+                await self._consent(conversation, turn.intent)
                 for out in turn.replies:
                     await self.store.record(
                         conversation, "bot", out.text, intent=out.intent, service=out.service
@@ -138,6 +143,14 @@ class Engine:
             intent=turn.intent, service=turn.service, replies=len(turn.replies),
         )  # fmt: skip
         return turn.replies
+
+    async def _consent(self, conversation: str, intent: str | None) -> None:
+        """Writing makes the conversation's address reachable and the person's last channel;
+        "stop sending me notices" opts the address out (the answer says so)."""
+        await self.people.wrote(conversation)
+        address = conversation_address(conversation)
+        if intent == "unsubscribe" and address is not None:
+            await self.people.opt_out(*address)
 
     async def _stateless(self, inbound: Inbound) -> list[Outbound]:
         try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.messages import Contact
-from bot.people import People, Person, Proof
+from bot.people import People, Person, Proof, conversation_address
 from bot.verification import Checked, CheckResult, PhoneVerification, Started
 
 if TYPE_CHECKING:
@@ -37,9 +37,9 @@ class Identity:
     async def accept(self, state: ConversationState, contact: Contact, channel: str,
                      conversation: str) -> Person:  # fmt: skip
         """A channel's proof: the conversation now belongs to the person behind the number."""
-        person = await self.people.prove(
-            contact.phone, contact.proof, channel, contact.address or conversation
-        )
+        found = conversation_address(conversation)
+        address = contact.address or (found[1] if found else conversation)
+        person = await self.people.prove(contact.phone, contact.proof, channel, address)
         state.phone, state.person_id = contact.phone, person.id
         return person
 
@@ -53,6 +53,6 @@ class Identity:
                          conversation: str) -> CheckResult:  # fmt: skip
         result = await self.verification.check(conversation, code)
         if result.outcome is Checked.PROVEN and result.phone:
-            contact = Contact(phone=result.phone, proof=Proof.SMS_CODE, address=conversation)
+            contact = Contact(phone=result.phone, proof=Proof.SMS_CODE)
             await self.accept(state, contact, channel, conversation)
         return result

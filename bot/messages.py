@@ -40,7 +40,6 @@ class Inbound(BaseModel):
     text: str | None = None
     choice: str | None = None  # the id of a choice offered earlier
     command: Command | None = None
-    address: str | None = None  # the sender on the channel (chat id, number); else the conversation
     contact: Contact | None = None
     locale: str = "az"
     received_at: datetime | None = None  # when unset, the engine stamps it from its clock
@@ -74,6 +73,7 @@ class Outbound(BaseModel):
     expects: Literal["phone", "code"] | None = None  # the answer is a number typed in digits
     handoff: Handoff | None = None
     hangup: bool = False
+    author: Literal["assistant", "operator"] = "assistant"  # who speaks (a live operator's reply)
     # Metadata for channels, logs and tests; never shown as such.
     intent: str | None = None
     service: str | None = None

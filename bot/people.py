@@ -7,8 +7,12 @@ own, a one-time code sent by SMS to the number (web chat), or DOST staff with an
 number proves nothing and is never stored here.
 
 Reachability and consent live here too, in one place for every channel: opt-out per address
-(STOP / DAYANDIR on SMS, the web chat's setting), unreachable addresses (a Telegram chat that
-blocked the bot), and the channel the person used last.
+(STOP / DAYANDIR on SMS, /stop on Telegram, the web chat's setting), unreachable addresses (a
+Telegram chat that blocked the bot, a number the carrier refuses), the channel the person used
+last, and the application notices an address follows (a Telegram deep link).
+
+Addresses: telegram → the chat id; sms → the E.164 number; whatsapp → "whatsapp:+994…"; web → the
+page's conversation id (without "web:"); voice → the E.164 number.
 
 Redis layout (all under `dost:citizen:`):
   <id>                      JSON of the person
@@ -16,6 +20,7 @@ Redis layout (all under `dost:citizen:`):
   addr:<channel>:<address>  the person's id
   optout                    SET of "<channel>:<address>"
   unreachable               SET of "<channel>:<address>"
+  follows:<channel>:<address> / followers:<reference>   application notices (SETs)
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +44,16 @@ UNREACHABLE_KEY = PREFIX + "unreachable"
 
 # Channels a person can be reached on, in the default order for messages we send first.
 DEFAULT_PREFERENCE = ("telegram", "whatsapp", "sms", "web", "voice")
+
+
+class Reachable(Protocol):
+    @property
+    def channel(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+
+
+A = TypeVar("A", bound=Reachable)
 
 
 class Proof(StrEnum):
@@ -78,6 +93,25 @@ class Person(BaseModel):
 
 def address_key(channel: str, address: str) -> str:
     return f"{channel}:{address}"
+
+
+def conversation_address(conversation_id: str) -> tuple[str, str] | None:
+    """The (channel, address) a conversation talks on: "tg:42" → ("telegram", "42"),
+    "sms:+994…" → ("sms", "+994…"), "whatsapp:+994…" → ("whatsapp", "whatsapp:+994…"),
+    "web:<id>" → ("web", "<id>"); None where nothing can be sent later (a phone call)."""
+    kind, _, rest = conversation_id.partition(":")
+    if not rest:
+        return None
+    match kind:
+        case "tg" | "telegram":
+            return "telegram", rest
+        case "sms":
+            return "sms", rest
+        case "whatsapp":
+            return "whatsapp", whatsapp_address(rest)
+        case "web":
+            return "web", rest
+    return None
 
 
 def sms_address(phone: str) -> str:
@@ -151,6 +185,18 @@ class People:
         person.last_channel = channel
         await self._save(person)
 
+    async def wrote(self, conversation_id: str) -> None:
+        """Someone wrote in this conversation: its address is reachable again and, when it
+        belongs to a person, becomes the channel they used last."""
+        found = conversation_address(conversation_id)
+        if found is None:
+            return
+        channel, address = found
+        await self.mark_reachable(channel, address)
+        person = await self.by_address(channel, address)
+        if person is not None and person.last_channel != channel:
+            await self.used(person, channel, address)
+
     async def _save(self, person: Person) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(PREFIX + person.id, person.model_dump_json())
@@ -202,12 +248,42 @@ class People:
                                proof=person.phone_proof, added_at=self.clock.now())  # fmt: skip
             if item is not None:
                 candidates.append(item)
-        if not candidates:
+        return await self.usable(candidates)
+
+    async def usable(self, addresses: Sequence[A]) -> list[A]:
+        """The addresses neither opted out nor unreachable, in the order given."""
+        if not addresses:
             return []
-        keys = [c.key for c in candidates]
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.sismember(OPTOUT_KEY, key)
-                pipe.sismember(UNREACHABLE_KEY, key)
+            for item in addresses:
+                pipe.sismember(OPTOUT_KEY, address_key(item.channel, item.address))
+                pipe.sismember(UNREACHABLE_KEY, address_key(item.channel, item.address))
             flags = await pipe.execute()
-        return [c for i, c in enumerate(candidates) if not flags[2 * i] and not flags[2 * i + 1]]
+        return [a for i, a in enumerate(addresses) if not flags[2 * i] and not flags[2 * i + 1]]
+
+    # --- application notices an address follows (Telegram deep links) -------------------
+
+    async def follow(self, channel: str, address: str, reference: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(f"{PREFIX}follows:{address_key(channel, address)}", reference)
+            pipe.sadd(f"{PREFIX}followers:{reference}", address_key(channel, address))
+            await pipe.execute()
+
+    async def follows(self, channel: str, address: str) -> set[str]:
+        return set(await self.redis.smembers(f"{PREFIX}follows:{address_key(channel, address)}"))
+
+    async def followers(self, reference: str) -> list[tuple[str, str]]:
+        """(channel, address) of everyone following an application."""
+        members = await self.redis.smembers(f"{PREFIX}followers:{reference}")
+        return sorted(tuple(m.split(":", 1)) for m in members)  # type: ignore[misc]
+
+    async def unfollow_all(self, channel: str, address: str) -> set[str]:
+        """Stop following every application; returns what was followed."""
+        key = address_key(channel, address)
+        references = await self.follows(channel, address)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for reference in references:
+                pipe.srem(f"{PREFIX}followers:{reference}", key)
+            pipe.delete(f"{PREFIX}follows:{key}")
+            await pipe.execute()
+        return references

@@ -102,6 +102,3 @@ class StateStore:
     async def transcript(self, conversation_id: str) -> list[dict]:
         raw = await self.redis.lrange(self._key("transcript", conversation_id), 0, -1)
         return [json.loads(r) for r in raw]
-
-    async def unsubscribe(self, conversation_id: str) -> None:
-        await self.redis.sadd("dost:unsubscribed", conversation_id)

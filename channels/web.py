@@ -2,8 +2,9 @@
 
 The endpoint turns a request into an `Inbound` for the engine and its `Outbound` replies into
 `{"replies", "intent", "service", "handoff"}`. It is open to anyone, so it is rate-limited per
-conversation and per client address with fixed-window counters in Redis; when Redis cannot be
-reached the limiter lets the message through (the engine has its own answer for that).
+conversation and per client address with fixed-window counters (kept by the core's channel
+state); when Redis cannot be reached the limiter lets the message through (the engine has its
+own answer for that).
 
 The page is one Jinja2 template with a little vanilla JS and CSS next to it; every Azerbaijani
 text it shows comes from the `web` section of the text catalog, injected through the template.
@@ -15,16 +16,15 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
+from bot.channel_state import ChannelState
 from bot.messages import Inbound, Outbound
-from bot.outbox import Outbox
-from bot.ratelimit import RateLimit, hit_rate_limits
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 CONVERSATION_LIMIT = 20
 ADDRESS_LIMIT = 60
 RATE_WINDOW_SECONDS = 10
-RATE_KEY_PREFIX = "web:ratelimit"
+NAMESPACE = "web"  # the core's channel state keeps the counters (dost:web:ratelimit:…)
+RATE_NAME = "ratelimit"
 
 # Texts the browser needs (the rest are only used in the template).
 SCRIPT_TEXT_KEYS = (
@@ -54,6 +55,8 @@ SCRIPT_TEXT_KEYS = (
     "typing",
     "connection_problem",
     "rate_limited",
+    "operator",
+    "notifications_failed",
 )
 
 # The page loads nothing from elsewhere; inline scripts and styles are not needed either.
@@ -145,16 +148,6 @@ def to_response(replies: Sequence[Outbound]) -> ChatResponse:
     )
 
 
-async def _queued(redis: Any, conversation: str) -> list[Outbound]:
-    from redis.exceptions import RedisError
-
-    try:
-        return [Outbound(text=m["text"]) for m in await Outbox(redis).take(conversation)]
-    except RedisError:
-        log.warning("outbox unavailable; queued messages stay for the next message")
-        return []
-
-
 # --- rate limiting ------------------------------------------------------------------------
 
 
@@ -177,6 +170,7 @@ def render_page(base_path: str = "") -> str:
         t=texts,
         script_texts={key: texts[key] for key in SCRIPT_TEXT_KEYS},
         api_url=f"{base_path}/api/v1/chat",
+        chat_base=f"{base_path}/api/v1/chat",
         css_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.css"),
         js_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.js"),
         max_text_chars=MAX_TEXT_CHARS,
@@ -222,17 +216,13 @@ def web_chat_router(
     )
     async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
         address = request.client.host if request.client else "unknown"
-        wait = await hit_rate_limits(
-            redis_getter(request),
+        wait = await ChannelState(redis_getter(request), NAMESPACE).hit_rate_limits(
             [
-                RateLimit(
-                    f"{RATE_KEY_PREFIX}:conversation:{body.conversation_id}",
-                    conversation_limit,
-                    window_seconds,
-                ),
-                RateLimit(f"{RATE_KEY_PREFIX}:address:{address}", address_limit, window_seconds),
-            ],
-        )
+                (f"{RATE_NAME}:conversation:{body.conversation_id}", conversation_limit,
+                 window_seconds),
+                (f"{RATE_NAME}:address:{address}", address_limit, window_seconds),
+            ]
+        )  # fmt: skip
         if wait is not None:
             raise HTTPException(
                 status_code=429,
@@ -247,10 +237,7 @@ def web_chat_router(
             client_address=address,
         )
         replies = await engine_getter(request).handle(inbound)
-        # The page cannot be pushed to: reminders queued for this conversation come first in
-        # the answer to the person's next message.
-        queued = await _queued(redis_getter(request), inbound.conversation_id)
         response.headers["Cache-Control"] = "no-store"
-        return to_response([*queued, *replies])
+        return to_response(replies)
 
     return router

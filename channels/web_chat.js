@@ -1,5 +1,6 @@
 // DOST web chat. Vanilla JS, no build step. Every text shown comes from the page's
-// #web-chat-texts block (channels/web_texts.yaml); replies are inserted as text, never HTML.
+// #web-chat-texts block (the catalog's web section); replies are inserted as text, never HTML.
+// Messages the server sends on its own (reminders, operators' replies) arrive on an EventSource.
 (function () {
   "use strict";
 
@@ -9,8 +10,10 @@
   var sendButton = document.getElementById("send");
   var log = document.getElementById("log");
   var newConversationButton = document.getElementById("new-conversation");
+  var notificationsBox = document.getElementById("notifications");
 
   var API_URL = form.getAttribute("data-api-url");
+  var CHAT_BASE = form.getAttribute("data-chat-base");
   var ID_KEY = "dost.webchat.conversation_id";
   var HISTORY_KEY = "dost.webchat.history.";
   var ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -20,6 +23,7 @@
   var pending = false;
   var activeChoices = []; // the buttons of the latest replies: the only ones still enabled
   var history = [];
+  var events = null; // the server's push stream (EventSource)
 
   // --- storage (may be unavailable: private mode, disabled cookies) ---------------------
   function storageGet(store, key) {
@@ -57,7 +61,8 @@
     el.className = "msg " + role;
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = (role === "user" ? TEXTS.you : TEXTS.bot) + " ";
+    var label = role === "user" ? TEXTS.you : role === "operator" ? TEXTS.operator : TEXTS.bot;
+    who.textContent = label + " ";
     el.appendChild(who);
     el.appendChild(document.createTextNode(text));
     log.appendChild(el);
@@ -273,7 +278,7 @@
       if (entry.role === "user") {
         addMessage("user", String(entry.text || ""));
       } else {
-        addMessage("bot", String(entry.text || ""));
+        addMessage(entry.role === "operator" ? "operator" : "bot", String(entry.text || ""));
         if (entry.choices && entry.choices.length) addChoices(entry.choices, i > lastUser);
       }
     });
@@ -292,8 +297,77 @@
     });
     input.value = "";
     autoResize();
+    openEvents();
+    loadNotificationSetting();
     input.focus();
   }
+
+  // --- messages the server sends on its own (reminders, operators' replies) -----------------
+  function chatUrl(suffix) {
+    return CHAT_BASE + "/" + encodeURIComponent(conversationId) + suffix;
+  }
+
+  function onPushed(event) {
+    var data;
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    if (!data || typeof data.text !== "string") return;
+    var role = data.from === "operator" ? "operator" : "bot";
+    var choices = Array.isArray(data.choices) ? data.choices : [];
+    if (choices.length) retireChoices();
+    history.push({ role: role, text: data.text, choices: choices });
+    saveHistory();
+    var follow = nearEnd();
+    addMessage(role, data.text);
+    if (choices.length) addChoices(choices, true);
+    if (follow) scrollToEnd();
+  }
+
+  function openEvents() {
+    if (events) events.close();
+    events = null;
+    log.removeAttribute("data-live");
+    if (!window.EventSource) return; // the page still works, without pushed messages
+    events = new EventSource(chatUrl("/events"));
+    events.addEventListener("open", function () { log.setAttribute("data-live", "open"); });
+    events.addEventListener("error", function () { log.removeAttribute("data-live"); });
+    events.addEventListener("message", onPushed);
+  }
+
+  // --- the setting for messages we send first ------------------------------------------------
+  function notificationRequest(method, body) {
+    return fetch(chatUrl("/notifications"), {
+      method: method,
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: "same-origin",
+      cache: "no-store"
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    });
+  }
+
+  function loadNotificationSetting() {
+    notificationsBox.disabled = true;
+    notificationRequest("GET").then(function (data) {
+      notificationsBox.checked = !!data.enabled;
+      notificationsBox.disabled = false;
+    }).catch(function () { notificationsBox.disabled = false; });
+  }
+
+  notificationsBox.addEventListener("change", function () {
+    var wanted = notificationsBox.checked;
+    notificationsBox.disabled = true;
+    notificationRequest("PUT", { enabled: wanted }).then(function (data) {
+      notificationsBox.checked = !!data.enabled;
+      notificationsBox.disabled = false;
+    }).catch(function () {
+      notificationsBox.checked = !wanted;
+      notificationsBox.disabled = false;
+      addNotice(TEXTS.notifications_failed);
+      scrollToEnd();
+    });
+  });
 
   // --- wiring -----------------------------------------------------------------------------
   form.addEventListener("submit", function (event) {
@@ -313,4 +387,6 @@
 
   restore();
   autoResize();
+  openEvents();
+  loadNotificationSetting();
 })();

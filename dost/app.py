@@ -13,13 +13,16 @@ from bot.clock import SYSTEM_CLOCK
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
+from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import Reminders
 from bot.worker import arq_pool, build_worker
 from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
 from channels.web import web_chat_router
+from channels.web_push import web_push_router
 from dost import api_v1
+from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
 
@@ -38,15 +41,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = connect(url)
         app.state.arq = arq_pool(url)
         clock = SYSTEM_CLOCK  # one clock for the engine, its bookings, reminders and the worker
-        reminders = Reminders(app.state.arq, settings.reminder_offsets, clock)
+        reminders = Reminders(
+            app.state.arq, settings.reminder_offsets, clock,
+            people=People(app.state.redis, clock), channels=sender_channels(settings),
+        )  # fmt: skip
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
-            clock, send_sms=build_send_sms(settings, app.state.redis),
+            clock, send_sms=build_send_sms(settings),
         )  # fmt: skip
         worker = None
         if settings.inprocess_worker:
-            worker = build_worker(url, clock=clock, handle_signals=False)
+            worker = build_worker(
+                url, clock=clock, senders=senders_factory(settings), handle_signals=False
+            )
             worker_task = asyncio.create_task(worker.async_run())
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()
@@ -81,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis_getter=lambda request: request.app.state.redis,
         )
     )
+
+    # Messages the web chat gets without asking (SSE) and its setting for them.
+    app.include_router(web_push_router(redis_getter=lambda request: request.app.state.redis))
 
     # Twilio: voice IVR and SMS/WhatsApp webhooks (off without Twilio credentials), the audio
     # prompts at /audio and the IVR simulator at /simulator/ivr.

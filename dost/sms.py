@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
-    import redis.asyncio as aioredis
-
     from bot.config import Settings
 
 log = get_logger("dost.sms")
@@ -39,7 +37,7 @@ def demo_sms(data_dir: Path) -> SendSms:
     return send
 
 
-def build_send_sms(settings: Settings, redis: aioredis.Redis) -> SendSms:
+def build_send_sms(settings: Settings) -> SendSms:
     from channels.twilio import build_messenger
 
     messenger = build_messenger(settings)
@@ -48,7 +46,7 @@ def build_send_sms(settings: Settings, redis: aioredis.Redis) -> SendSms:
 
     async def send(phone: str, text: str) -> bool:
         try:
-            return bool(await messenger.send(redis, phone, text))
+            return bool(await messenger.send(phone, text))
         except Exception as exc:  # the provider's refusal is an answer, not a crash
             log.warning("SMS not sent", error=type(exc).__name__)
             return False

@@ -8,18 +8,22 @@ moved to the same instant with time-machine, so both sides of every comparison a
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from arq.constants import default_queue_name
 
+from bot import delivery
 from bot.booking.slots import SlotCalendar
 from bot.clock import BAKU, SYSTEM_CLOCK, FrozenClock
-from bot.outbox import Outbox
+from bot.delivery import delivery_status
+from bot.people import People, Proof
+from bot.push import Push
 from bot.redis_conn import connect
 from bot.reminders import Reminders, RemindingBookingStore, job_id, send_booking_reminder
 from bot.worker import arq_pool, build_worker
+from channels.web_push import WebSender
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
 
@@ -134,35 +138,66 @@ async def test_a_clock_behind_arqs_still_queues_valid_jobs(redis_url: str) -> No
 
 
 async def test_a_due_reminder_runs_in_a_real_worker(parts, clock, redis_url: str) -> None:
+    """The reminder job queues a delivery; the delivery reaches the open web chat page of the
+    conversation that booked (its only route here)."""
     store, arq, redis = parts
     booking = await book(store)
     # Make the 2-hour reminder due now, then let a burst worker drain the queue.
     await arq.zadd(default_queue_name, {job_id(booking.code, MONDAY_10, 2): 1})
     await arq.zrem(default_queue_name, job_id(booking.code, MONDAY_10, 24))
-    worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True)
-    await worker.async_run()
-    await worker.close()
-    [message] = await Outbox(redis).take("web:abc")
-    assert message["kind"] == "booking_reminder"
+    worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True,
+                          senders=lambda r: delivery.Senders([WebSender(Push(r))]))  # fmt: skip
+    async with Push(redis).subscribe("web:abc") as page:
+        await worker.async_run()
+        await worker.close()
+        message = await page.next(timeout=5)
+    assert message is not None and message["from"] == "assistant"
     assert "1 saylı Bakı DOST Mərkəzində" in message["text"] and booking.code in message["text"]
     assert "23 noyabr 2026" in message["text"] and "10:00" in message["text"]
+    status = await delivery_status(redis, job_id(booking.code, MONDAY_10, 2))
+    assert status.status == "delivered" and status.channel == "web"
+    assert [a["at"] for a in status.attempts] == [clock.now().astimezone(UTC).isoformat()]
 
 
 async def test_a_reminder_for_a_cancelled_booking_says_nothing(parts, clock) -> None:
-    store, _, redis = parts
+    store, arq, redis = parts
     booking = await book(store)
     await store.cancel(booking.code)
-    ctx = {"bookings": store, "redis": redis, "clock": clock}
-    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat()) == "skipped"
-    assert await Outbox(redis).take("web:abc") == []
+    ctx = {"bookings": store, "redis": redis, "arq": arq, "clock": clock}
+    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "skipped"
+    assert await queued(arq) == {}
 
 
 async def test_a_late_reminder_for_a_booking_that_has_begun_says_nothing(parts, clock) -> None:
-    store, _, redis = parts
+    store, arq, redis = parts
     booking = await book(store)
-    ctx = {"bookings": store, "redis": redis, "clock": clock}
+    await arq.delete(default_queue_name)
+    ctx = {"bookings": store, "redis": redis, "arq": arq, "clock": clock}
     clock.set(MONDAY_10 + timedelta(minutes=5))  # the worker was down until after the start
-    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat()) == "skipped"
+    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "skipped"
     clock.set(MONDAY_10 - timedelta(hours=2))
-    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat()) == "sent"
-    assert len(await Outbox(redis).take("web:abc")) == 1
+    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "queued"
+    assert list(await queued(arq)) == [delivery.job_id(job_id(booking.code, MONDAY_10, 2))]
+    # The reminder job retried: still one delivery.
+    assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "queued"
+    assert len(await queued(arq)) == 1
+
+
+async def test_promised_reminders(parts, clock) -> None:
+    """What the booking confirmation may promise: reminders still ahead, when a route exists
+    that does not depend on an open page."""
+    store, arq, redis = parts
+    people = People(redis, clock)
+    reminders = Reminders(arq, [24, 2], clock, people=people, channels={"web", "sms"})
+    booking = await book(store)  # a typed number in an unverified web chat: only the page
+    assert await reminders.promised(booking) == []
+    await people.prove("+994501112233", Proof.SMS_CODE, "web", "abc")
+    assert await reminders.promised(booking) == [24, 2]
+    clock.set(MONDAY_10 - timedelta(hours=3))
+    assert await reminders.promised(booking) == [2]
+    await people.opt_out("sms", "+994501112233")
+    assert await reminders.promised(booking) == []
+    await people.opt_in("sms", "+994501112233")
+    assert await Reminders(arq, [24, 2], clock, people=people, channels={"web"}).promised(
+        booking
+    ) == []  # no SMS sender configured

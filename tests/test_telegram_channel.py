@@ -1,6 +1,7 @@
 """The Telegram channel against the Bot API emulator and a real Redis: inbound kinds (commands,
 contacts, media, buttons), rendering (escaping, splitting, keyboards, long callback ids),
-identity, and sending (flood control, blocked chats, the outbox, polling)."""
+identity in the citizen registry, consent (/stop, /start), and sending (flood control, blocked
+chats, the delivery Sender, polling)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import pytest
 from aiogram.types import Update
 
 from bot.config import Settings
+from bot.delivery import Outcome
 from bot.messages import Choice, Inbound, Outbound
-from bot.outbox import Outbox
+from bot.people import People
 from bot.redis_conn import connect
 from channels.telegram.channel import TelegramChannel, make_bot
 from channels.telegram.texts import tg_text
@@ -84,8 +86,8 @@ async def test_start_with_a_deep_link_follows_an_application(
     assert sent[0]["text"] == tg_text("subscribed", ref="AZ-2026-001")
     assert "virtual köməkçi" in sent[1]["text"]  # then the greeting, with the menu
     assert sent[1]["reply_markup"]["inline_keyboard"]
-    assert await channel.directory.subscriptions(CHAT) == {"AZ-2026-001"}
-    assert await channel.directory.subscribers("AZ-2026-001") == {CHAT}
+    assert await channel.people.follows("telegram", str(CHAT)) == {"AZ-2026-001"}
+    assert await channel.people.followers("AZ-2026-001") == [("telegram", str(CHAT))]
 
 
 async def test_start_with_an_unknown_payload_just_greets(
@@ -93,7 +95,7 @@ async def test_start_with_an_unknown_payload_just_greets(
 ) -> None:
     sent = await feed(channel, emulator, emulator.text_update(CHAT, "/start <script>"))
     assert len(sent) == 1 and "virtual köməkçi" in sent[0]["text"]
-    assert await channel.directory.subscriptions(CHAT) == set()
+    assert await channel.people.follows("telegram", str(CHAT)) == set()
 
 
 async def test_help_is_the_channels_own_text(
@@ -126,28 +128,31 @@ async def test_someone_elses_contact_is_refused(
 ) -> None:
     sent = await feed(channel, emulator, emulator.contact_update(CHAT, "994501112233", user_id=999))
     assert texts(sent) == [tg_text("contact_not_own")]
-    assert await channel.directory.phone_of(CHAT) is None
+    assert await channel.people.by_address("telegram", str(CHAT)) is None
     assert await engine.transcript(f"tg:{CHAT}") == []
 
 
-async def test_own_contact_links_the_chat_and_stop_unlinks_it(
+async def test_own_contact_proves_the_number_and_stop_opts_out(
     channel: TelegramChannel, emulator: BotAPIEmulator, engine
 ) -> None:
     sent = await feed(channel, emulator, emulator.contact_update(CHAT, "+994 50 111 22 33"))
     assert sent[0]["text"] == tg_text("contact_received")
-    assert await channel.directory.phone_of(CHAT) == "+994501112233"
-    assert await channel.directory.chat_of("+994501112233") == CHAT
+    person = await channel.people.by_phone("+994501112233")
+    assert person is not None and person.phone_proof == "telegram_contact"
+    assert (await channel.people.by_address("telegram", str(CHAT))).id == person.id
     transcript = await engine.transcript(f"tg:{CHAT}")
     assert transcript[-1]["role"] == "bot"  # the engine took the verified contact
 
     await feed(channel, emulator, emulator.text_update(CHAT, "/start app_R-7"))
     sent = await feed(channel, emulator, emulator.text_update(CHAT, "/stop"))
     assert texts(sent) == [tg_text("stop_done")]
-    assert await channel.directory.phone_of(CHAT) is None
-    assert await channel.directory.chat_of("+994501112233") is None
-    assert await channel.directory.subscribers("R-7") == set()
+    assert await channel.people.is_opted_out("telegram", str(CHAT))
+    assert await channel.people.followers("R-7") == []
+    assert [a.channel for a in await channel.people.routes(person)] == ["sms"]  # not Telegram
     sent = await feed(channel, emulator, emulator.text_update(CHAT, "/stop"))
     assert texts(sent) == [tg_text("stop_nothing")]
+    await feed(channel, emulator, emulator.text_update(CHAT, "/start"))  # takes the /stop back
+    assert not await channel.people.is_opted_out("telegram", str(CHAT))
 
 
 async def test_a_contact_reaches_the_engine_verified(emulator, redis) -> None:
@@ -281,7 +286,8 @@ async def test_retry_after_is_honoured(emulator, redis) -> None:
     emulator.fail_next("sendMessage", status=429, retry_after=1, chat_id=CHAT)
     try:
         started = time.monotonic()
-        assert await channel.sender.send(CHAT, Outbound(text="Xatırlatma"))
+        result = await channel.sender.send(str(CHAT), Outbound(text="Xatırlatma"))
+        assert result.outcome is Outcome.DELIVERED
         waited = time.monotonic() - started
     finally:
         await channel.close()
@@ -292,43 +298,35 @@ async def test_retry_after_is_honoured(emulator, redis) -> None:
 
 async def test_a_blocked_chat_is_marked_unreachable(emulator, redis) -> None:
     channel = new_channel(emulator, ScriptedEngine(Outbound(text="Salam")), redis)
+    people = People(redis)
     emulator.block(CHAT)
     try:
-        assert not await channel.sender.send(CHAT, Outbound(text="Bildiriş"))
-        assert not await channel.directory.is_reachable(CHAT)
+        result = await channel.sender.send(str(CHAT), Outbound(text="Bildiriş"))
+        assert result.outcome is Outcome.PERMANENT and result.address_gone
+        assert "blocked" in result.error
+        assert not await people.is_reachable("telegram", str(CHAT))
         calls = len(emulator.calls)
-        assert not await channel.sender.send(CHAT, Outbound(text="Bildiriş"))
+        again = await channel.sender.send(str(CHAT), Outbound(text="Bildiriş"))
+        assert again.outcome is Outcome.PERMANENT
         assert len(emulator.calls) == calls  # not even tried
-        await Outbox(redis).push(f"tg:{CHAT}", "Sabah saat 10:00", kind="booking_reminder")
-        assert await channel.sender.deliver_outbox(CHAT) == 0
-        assert len(await Outbox(redis).take(f"tg:{CHAT}")) == 1  # left for another channel
         # The person unblocks the bot and writes: reachable again.
         emulator._blocked.clear()
         await feed(channel, emulator, emulator.text_update(CHAT, "salam"))
-        assert await channel.directory.is_reachable(CHAT)
+        assert await people.is_reachable("telegram", str(CHAT))
     finally:
         await channel.close()
 
 
-async def test_the_outbox_reaches_telegram(emulator, redis) -> None:
-    channel = new_channel(emulator, ScriptedEngine(Outbound(text="Salam")), redis)
-    outbox = Outbox(redis)
-    try:
-        await outbox.push(f"tg:{CHAT}", "Xatırlatma: sabah saat 10:00", kind="booking_reminder")
-        assert await channel.sender.deliver_outbox(CHAT) == 1
-        assert emulator.sent(CHAT)[-1]["text"] == "Xatırlatma: sabah saat 10:00"
-        # The sweeper finds the outbox of a chat that stays silent.
-        await feed(channel, emulator, emulator.text_update(CHAT, "salam"))
-        await outbox.push(f"tg:{CHAT}", "Xatırlatma: 2 saat sonra", kind="booking_reminder")
-        assert await channel.sweep_outbox() == 1
-        assert emulator.sent(CHAT)[-1]["text"] == "Xatırlatma: 2 saat sonra"
-    finally:
-        await channel.close()
+async def test_a_booking_reminder_is_delivered(
+    channel, emulator, engine, redis, redis_url
+) -> None:
+    """A booking made on Telegram with the person's own contact: its reminder job, run by a
+    real worker, reaches the chat through Delivery."""
+    from arq.constants import default_queue_name
 
-
-async def test_a_booking_reminder_is_delivered(channel, emulator, engine, redis) -> None:
-    """A booking made on Telegram: its reminder job queues the text under "tg:<chat>"."""
     from bot.reminders import send_booking_reminder
+    from bot.worker import arq_pool, build_worker
+    from dost.senders import senders_factory
 
     await feed(
         channel,
@@ -352,9 +350,20 @@ async def test_a_booking_reminder_is_delivered(channel, emulator, engine, redis)
     code = re.search(r"Növbə kodu: (\S+)", booked[-1]["text"]).group(1)
     booking = await engine.bookings.get(code)
     assert booking is not None and booking.conversation == f"tg:{CHAT}"
-    ctx = {"redis": redis, "bookings": engine.bookings, "clock": engine.clock}
-    assert await send_booking_reminder(ctx, booking.code, booking.start.isoformat()) == "sent"
-    assert await channel.sender.deliver_outbox(CHAT) == 1
+    arq = arq_pool(redis_url)
+    try:
+        ctx = {"redis": redis, "arq": arq, "bookings": engine.bookings, "clock": engine.clock}
+        assert await send_booking_reminder(ctx, booking.code, booking.start.isoformat(), 2) == (
+            "queued"
+        )
+        assert await arq.zcard(default_queue_name) == 1
+        settings = Settings(TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_API_BASE=emulator.base_url)
+        worker = build_worker(redis_url, senders=senders_factory(settings),
+                              handle_signals=False, burst=True)  # fmt: skip
+        await worker.async_run()
+        await worker.close()
+    finally:
+        await arq.aclose()
     assert booking.code in emulator.sent(CHAT)[-1]["text"]
 
 
@@ -400,27 +409,28 @@ async def test_typing_lasts_while_the_engine_works(
 async def test_blocking_the_bot_makes_the_chat_unreachable(channel, emulator) -> None:
     await channel.accept(emulator.membership_update(CHAT, "kicked"))
     await channel.drain()
-    assert not await channel.directory.is_reachable(CHAT)
-    assert not await channel.sender.send(CHAT, Outbound(text="Bildiriş"))
+    assert not await channel.people.is_reachable("telegram", str(CHAT))
+    result = await channel.sender.send(str(CHAT), Outbound(text="Bildiriş"))
+    assert result.outcome is Outcome.PERMANENT
     assert emulator.calls == []
     await channel.accept(emulator.membership_update(CHAT, "member"))
     await channel.drain()
-    assert await channel.sender.send(CHAT, Outbound(text="Bildiriş"))
+    result = await channel.sender.send(str(CHAT), Outbound(text="Bildiriş"))
+    assert result.outcome is Outcome.DELIVERED
 
 
-async def test_the_outbox_keeps_what_could_not_be_sent(emulator, redis) -> None:
+async def test_send_results_tell_transient_from_permanent(emulator, redis) -> None:
     channel = new_channel(emulator, ScriptedEngine(), redis)
-    outbox = Outbox(redis)
+    people = People(redis)
     try:
-        for text in ("Birinci", "İkinci"):
-            await outbox.push(f"tg:{CHAT}", text, kind="booking_reminder")
         emulator.fail_next("sendMessage", status=500, chat_id=CHAT)
-        with pytest.raises(Exception, match="Internal Server Error"):
-            await channel.sender.deliver_outbox(CHAT)
-        assert [e["text"] for e in await outbox.take(f"tg:{CHAT}")] == ["Birinci", "İkinci"]
+        result = await channel.sender.send(str(CHAT), Outbound(text="Birinci"))
+        assert result.outcome is Outcome.TRANSIENT and "Internal Server Error" in result.error
+        assert await people.is_reachable("telegram", str(CHAT))
         # A chat Telegram no longer knows is unreachable, like a blocked one.
         emulator.fail_next("sendMessage", status=400, chat_id=CHAT)
-        assert not await channel.sender.send(CHAT, Outbound(text="Bildiriş"))
-        assert not await channel.directory.is_reachable(CHAT)
+        result = await channel.sender.send(str(CHAT), Outbound(text="Bildiriş"))
+        assert result.outcome is Outcome.PERMANENT and result.address_gone
+        assert not await people.is_reachable("telegram", str(CHAT))
     finally:
         await channel.close()

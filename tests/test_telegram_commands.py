@@ -59,7 +59,8 @@ def test_set_webhook_generates_a_secret_that_serve_demands(
     assert webhook["drop_pending_updates"] is True
     secret = webhook["secret_token"]
     assert len(secret) >= 32
-    stored = redis.Redis.from_url(redis_url, decode_responses=True).get(keys.WEBHOOK_SECRET)
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    stored = client.get(f"dost:{keys.NAMESPACE}:{keys.WEBHOOK_SECRET}")
     assert stored == hashlib.sha256(secret.encode()).hexdigest()  # only its hash is kept
     assert [c["command"] for c in emulator.commands] == ["start", "help", "operator", "stop"]
 

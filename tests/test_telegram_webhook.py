@@ -136,11 +136,11 @@ def test_a_whole_conversation_with_booking_and_contact(
     assert len(emulator.calls_of("answerCallbackQuery")) == 4
     assert len(emulator.calls_of("sendChatAction", CHAT)) >= 11  # more if a turn was slow
     assert all(c.params["parse_mode"] == "HTML" for c in emulator.calls_of("sendMessage"))
-    import redis
+    from bot.people import People
 
-    stored = redis.Redis.from_url(redis_url, decode_responses=True)
-    assert stored.get(f"dost:tg:phone:{CHAT}") == "+994501234567"
-    assert stored.get("dost:tg:chat:+994501234567") == str(CHAT)
+    people = People(client.app.state.redis)
+    owner = client.portal.call(people.by_address, "telegram", str(CHAT))
+    assert owner is not None and owner.phone == "+994501234567"
 
 
 def test_typing_comes_before_the_reply(client: TestClient, emulator: BotAPIEmulator) -> None:

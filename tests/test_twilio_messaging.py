@@ -13,7 +13,11 @@ import pytest
 import redis as sync_redis
 from fastapi.testclient import TestClient
 
-from channels.twilio.messaging import Messenger, status_callback_url
+from bot.delivery import Outcome, Route
+from bot.messages import Outbound
+from bot.people import People
+from bot.receipts import Receipts
+from channels.twilio.messaging import Messenger, TwilioSender, status_callback_url
 from channels.twilio.texts import tx
 from dost.app import create_app
 from tests.test_twilio_voice import twilio_settings
@@ -136,10 +140,11 @@ def test_stop_and_start(client: TestClient, fake_api: FakeTwilio, redis_url: str
     assert phone.send("Salam") == []  # opted out: nothing but START is answered
     assert phone.send("1") == []
 
-    messenger = Messenger(ACCOUNT_SID, AUTH_TOKEN, api_base=fake_api.url, sms_from="+15005550006")
-    redis = client.app.state.redis
-    assert client.portal.call(messenger.send, redis, SENDER, "Xatırlatma") == []
-    assert fake_api.messages == []  # nothing is sent to an opted-out address
+    # The opt-out is the registry's: delivery leaves the address out of the person's routes.
+    people = People(client.app.state.redis)
+    assert client.portal.call(people.is_opted_out, "sms", SENDER)
+    assert not client.portal.call(people.is_opted_out, "whatsapp", f"whatsapp:{SENDER}")
+    assert client.portal.call(people.usable, [Route("sms", SENDER)]) == []
 
     assert phone.send("start") == [tx("messaging.started")]
     [menu] = phone.send("Salam")
@@ -178,9 +183,8 @@ def test_outbound_messages_and_status_callbacks(
         whatsapp_from="+14155238886",
         status_callback=status_callback_url(PUBLIC_BASE),
     )
-    redis = client.app.state.redis
-    [sms_sid] = client.portal.call(messenger.send, redis, SENDER, "Növbəniz sabahdır.")
-    [wa_sid] = client.portal.call(messenger.send, redis, f"whatsapp:{SENDER}", "Salam!")
+    [sms_sid] = client.portal.call(messenger.send, SENDER, "Növbəniz sabahdır.")
+    [wa_sid] = client.portal.call(messenger.send, f"whatsapp:{SENDER}", "Salam!")
     sms, wa = fake_api.messages
     assert (sms["To"], sms["From"], sms["Body"]) == (SENDER, "+15005550006", "Növbəniz sabahdır.")
     assert (wa["To"], wa["From"]) == (f"whatsapp:{SENDER}", "whatsapp:+14155238886")
@@ -205,10 +209,30 @@ def test_outbound_messages_and_status_callbacks(
     client.post(
         "/webhooks/twilio/messaging/status", data=failed, headers=signed_headers(status_url, failed)
     )
-    r = sync_redis.Redis.from_url(redis_url, decode_responses=True)
-    assert r.hgetall(f"dost:twilio:msg:status:{sms_sid}")["status"] == "delivered"
-    stored = r.hgetall(f"dost:twilio:msg:status:{wa_sid}")
+    receipts = Receipts(client.app.state.redis)
+    assert client.portal.call(receipts.get, sms_sid)["status"] == "delivered"
+    stored = client.portal.call(receipts.get, wa_sid)
     assert stored["status"] == "undelivered" and stored["error_code"] == "63016"
+
+
+def test_the_twilio_sender_reports_results(client: TestClient, fake_api: FakeTwilio) -> None:
+    messenger = Messenger(ACCOUNT_SID, AUTH_TOKEN, api_base=fake_api.url, sms_from="+15005550006",
+                          whatsapp_from="+14155238886")  # fmt: skip
+    receipts = Receipts(client.app.state.redis)
+    sms = TwilioSender(messenger, "sms", receipts)
+    result = client.portal.call(sms.send, SENDER, Outbound(text="Xatırlatma"))
+    assert result.outcome is Outcome.DELIVERED and len(result.provider_ids) == 1
+    assert client.portal.call(receipts.get, result.provider_ids[0])["channel"] == "sms"
+    whatsapp = TwilioSender(messenger, "whatsapp", receipts)
+    client.portal.call(whatsapp.send, f"whatsapp:{SENDER}", Outbound(text="Salam"))
+    assert fake_api.messages[-1]["To"] == f"whatsapp:{SENDER}"
+
+    fake_api.fail_next(500)
+    result = client.portal.call(sms.send, SENDER, Outbound(text="x"))
+    assert result.outcome is Outcome.TRANSIENT
+    fake_api.fail_next(400, code=21211)  # not a valid number: the address is gone
+    result = client.portal.call(sms.send, SENDER, Outbound(text="x"))
+    assert result.outcome is Outcome.PERMANENT and result.address_gone and "21211" in result.error
 
 
 def test_wrong_credentials_are_refused_by_the_fake(fake_api: FakeTwilio, redis_url: str) -> None:
@@ -217,16 +241,10 @@ def test_wrong_credentials_are_refused_by_the_fake(fake_api: FakeTwilio, redis_u
 
     from twilio.base.exceptions import TwilioRestException
 
-    from bot.redis_conn import connect
-
     async def attempt() -> None:
-        redis = connect(redis_url)
-        try:
-            bad = Messenger(ACCOUNT_SID, "z" * 32, api_base=fake_api.url, sms_from="+15005550006")
-            with pytest.raises(TwilioRestException):
-                await bad.send(redis, SENDER, "x")
-        finally:
-            await redis.aclose()
+        bad = Messenger(ACCOUNT_SID, "z" * 32, api_base=fake_api.url, sms_from="+15005550006")
+        with pytest.raises(TwilioRestException):
+            await bad.send(SENDER, "x")
 
     asyncio.run(attempt())
     assert fake_api.rejected == 1 and fake_api.messages == []

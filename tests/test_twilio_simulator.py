@@ -363,7 +363,6 @@ def test_simulated_numbers_are_nobodys_and_get_no_sms(redis_url: str, fake_api: 
 
     import phonenumbers
 
-    from bot.redis_conn import connect
     from channels.twilio.messaging import Messenger
 
     number = new_number()
@@ -376,14 +375,10 @@ def test_simulated_numbers_are_nobodys_and_get_no_sms(redis_url: str, fake_api: 
     assert not is_simulated("+994901234567") and not is_simulated("+994501112233")
 
     async def send() -> list[str]:
-        redis = connect(redis_url)
         messenger = Messenger(
             ACCOUNT_SID, AUTH_TOKEN, api_base=fake_api.url, sms_from="+15005550006"
         )
-        try:
-            return await messenger.send(redis, number, "salam")
-        finally:
-            await redis.aclose()
+        return await messenger.send(number, "salam")
 
     assert asyncio.run(send()) == []
     assert fake_api.messages == []

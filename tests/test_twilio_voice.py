@@ -381,7 +381,7 @@ def test_long_content_is_read_briefly_and_sent_by_sms(
         assert len(message["Body"]) <= 1600
         assert message["StatusCallback"] == f"{PUBLIC_BASE}/webhooks/twilio/messaging/status"
         stored = sync_redis.Redis.from_url(redis_url, decode_responses=True).hgetall(
-            f"dost:twilio:msg:status:{message['Sid']}"
+            f"dost:receipt:{message['Sid']}"
         )
         assert stored["status"] == "queued" and stored["direction"] == "outbound"
     assert " ".join(" ".join(m["Body"] for m in messages).split()) == " ".join(full.split())

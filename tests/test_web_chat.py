@@ -3,6 +3,8 @@ driven in a real browser (Debian's Chromium through Playwright) on a phone-sized
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -12,13 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
+from bot.ratelimit import RateLimit, hit_rate_limits
 from bot.redis_conn import connect
 from channels.web import (
     CONVERSATION_LIMIT,
     MAX_TEXT_CHARS,
     RATE_WINDOW_SECONDS,
-    RateLimit,
-    hit_rate_limits,
     web_texts,
 )
 from dost.app import create_app
@@ -63,24 +64,26 @@ def _chat(client: TestClient, **body: object):
 # --- the API --------------------------------------------------------------------------------
 
 
-def test_a_queued_reminder_comes_with_the_next_answer(client: TestClient, redis_url: str) -> None:
-    import asyncio
+def test_the_notification_setting_is_an_opt_out(client: TestClient, redis_url: str) -> None:
+    url = "/api/v1/chat/setting-conversation/notifications"
+    assert client.get(url).json() == {"enabled": True}
+    assert client.put(url, json={"enabled": False}).json() == {"enabled": False}
+    assert client.get(url).json() == {"enabled": False}
 
-    from bot.outbox import Outbox
-    from bot.redis_conn import connect
+    async def opted_out() -> bool:
+        from bot.people import People
 
-    async def queue() -> None:
         redis = connect(redis_url)
-        await Outbox(redis).push("web:reminded-conversation", "Xatırlatma: sabah növbəniz var.",
-                                 kind="booking_reminder")  # fmt: skip
-        await redis.aclose()
+        try:
+            return await People(redis).is_opted_out("web", "setting-conversation")
+        finally:
+            await redis.aclose()
 
-    asyncio.run(queue())
-    body = {"conversation_id": "reminded-conversation", "text": "salam"}
-    replies = client.post("/api/v1/chat", json=body).json()["replies"]
-    assert replies[0]["text"] == "Xatırlatma: sabah növbəniz var." and len(replies) == 2
-    again = client.post("/api/v1/chat", json=body).json()["replies"]
-    assert all("Xatırlatma" not in r["text"] for r in again)  # delivered once
+    assert asyncio.run(opted_out())
+    assert client.put(url, json={"enabled": True}).json() == {"enabled": True}
+    assert not asyncio.run(opted_out())
+    assert client.put(url, json={"enabled": "maybe"}).status_code == 422
+    assert client.get("/api/v1/chat/bad id!/notifications").status_code == 422
 
 
 def test_reply_shape_for_text_and_choice(client: TestClient) -> None:
@@ -240,6 +243,40 @@ def test_no_azerbaijani_literals_in_web_code() -> None:
 def live_server(settings: Settings) -> Iterator[str]:
     with serve_in_thread(create_app(settings)) as url:
         yield url
+
+
+def test_server_sent_events_carry_pushed_messages(live_server: str, redis_url: str) -> None:
+    """GET /api/v1/chat/{id}/events: what the web sender publishes reaches the open stream as
+    {"id", "from", "text", "choices"}; with no stream open the sender reports a miss."""
+    import httpx
+
+    from bot.delivery import Outcome
+    from bot.messages import Choice, Outbound
+    from bot.push import Push
+    from channels.web_push import WebSender
+
+    def push(conversation: str, message: Outbound):
+        async def run():
+            redis = connect(redis_url)
+            try:
+                return await WebSender(Push(redis)).send(conversation, message)
+            finally:
+                await redis.aclose()
+
+        return asyncio.run(run())
+
+    assert push("sse-conversation", Outbound(text="x")).outcome is Outcome.PERMANENT
+    url = f"{live_server}/api/v1/chat/sse-conversation/events"
+    with httpx.stream("GET", url, timeout=10) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        message = Outbound(text="Xatırlatma", choices=[Choice(id="main", title="Menyu")])
+        assert push("sse-conversation", message).outcome is Outcome.DELIVERED
+        data = next(line for line in response.iter_lines() if line.startswith("data:"))
+    event = json.loads(data.removeprefix("data:").strip())
+    assert set(event) == {"id", "from", "text", "choices"}
+    assert event["from"] == "assistant" and event["text"] == "Xatırlatma"
+    assert event["choices"] == [{"id": "main", "title": "Menyu"}]
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")

@@ -3,7 +3,8 @@ async HTTP client, aiohttp) talks to it over loopback HTTP, with `client.api.bas
 here (the TWILIO_API_BASE setting).
 
 POST /2010-04-01/Accounts/<sid>/Messages.json checks HTTP Basic auth (account SID and auth
-token), records the form and answers 201 with the JSON Twilio returns. Anything else is 404.
+token), records the form and answers 201 with the JSON Twilio returns, or the error a test
+asked for (`fail_next`: a status and Twilio's error code). Anything else is 404.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ class FakeTwilio:
     url: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
     rejected: int = 0
+    failures: list[tuple[int, int]] = field(default_factory=list)  # (status, code), in order
+
+    def fail_next(self, status: int, *, code: int = 20500, times: int = 1) -> None:
+        """Refuse the next `times` messages with this HTTP status and Twilio error code."""
+        self.failures.extend([(status, code)] * times)
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -46,6 +52,12 @@ class FakeTwilio:
                     {"code": 20003, "message": "Authenticate", "status": 401}, status_code=401
                 )
             form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            if self.failures:
+                status, code = self.failures.pop(0)
+                return JSONResponse(
+                    {"code": code, "message": f"Error {code}", "more_info": "", "status": status},
+                    status_code=status,
+                )
             message_sid = "SM" + secrets.token_hex(16)
             self.messages.append({**form, "Sid": message_sid})
             now = format_datetime(datetime.now(UTC), usegmt=True)

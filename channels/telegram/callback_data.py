@@ -1,6 +1,7 @@
 """`callback_data` for inline buttons: Telegram allows 1-64 bytes. A choice id that fits (the
 usual case: "t:fee", "bt:2026-11-23T10:00:00+04:00") travels as it is; a longer one travels as
-"~" + a short token, and the token → id mapping waits in Redis for the conversation's lifetime."""
+"~" + a short token, and the token → id mapping waits in the core's channel state for the
+conversation's lifetime."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import hashlib
 from typing import TYPE_CHECKING
 
+from bot.channel_state import ChannelState
 from channels.telegram import keys
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ def _token(choice_id: str) -> str:
 
 class CallbackCodec:
     def __init__(self, redis: aioredis.Redis, ttl_seconds: int = 7 * 24 * 3600) -> None:
-        self.redis = redis
+        self.store = ChannelState(redis, keys.NAMESPACE)
         self.ttl = ttl_seconds
 
     @staticmethod
@@ -45,10 +47,8 @@ class CallbackCodec:
                 long_ids[token] = choice_id
                 encoded.append(TOKEN_MARK + token)
         if long_ids:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for token, choice_id in long_ids.items():
-                    pipe.set(keys.callback(token), choice_id, ex=self.ttl)
-                await pipe.execute()
+            ttl = self.ttl
+            await self.store.write({keys.callback(t): (c, ttl) for t, c in long_ids.items()})
         return encoded
 
     async def decode(self, data: str | None) -> str | None:
@@ -57,4 +57,4 @@ class CallbackCodec:
             return None
         if not data.startswith(TOKEN_MARK):
             return data
-        return await self.redis.get(keys.callback(data[len(TOKEN_MARK) :]))
+        return await self.store.get(keys.callback(data[len(TOKEN_MARK) :]))

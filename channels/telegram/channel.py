@@ -4,11 +4,17 @@ engine in the middle, messages out (`TelegramSender`).
 - Conversation id "tg:<chat_id>"; each update's id travels as `Inbound.message_id`
   ("tg-update:<update_id>"), so a replayed update has no second effect in the engine either.
 - Updates of one chat are handled one after the other, in the order they came.
-- A shared contact counts only when it is the sender's own (`contact.user_id` = sender): it links
-  the chat to the phone number and reaches the engine as a verified `Contact`.
+- A shared contact counts only when it is the sender's own (`contact.user_id` = sender): the
+  chat becomes the number's person's Telegram address in the citizen registry, and the contact
+  reaches the engine as a verified `Contact`.
 - `/start <payload>`: "app_<reference>" follows the notices of an application; then the greeting.
+  `/start` also takes back an earlier `/stop`.
+- `/stop`: no more messages we send first to this chat (an opt-out in the registry), and no more
+  application notices.
 - Voice, photos, stickers, documents…: a polite "text only for now".
-- A chat that blocks the bot is marked unreachable (notices then take another channel).
+- A chat that blocks the bot (a `my_chat_member` update "kicked", or a 403 when sending) is marked
+  unreachable in the registry (notices then take another channel); unblocking, or writing, makes
+  it reachable again.
 """
 
 from __future__ import annotations
@@ -26,14 +32,18 @@ from bot.booking_flow import parse_phone
 from bot.catalog import t
 from bot.logs import get_logger
 from bot.messages import Command, Contact, Inbound, Outbound
-from bot.people import Proof
-from channels.telegram import keys
+from bot.people import People, Proof
 from channels.telegram.callback_data import CallbackCodec
 from channels.telegram.chat_state import ChatState, secret_digest
-from channels.telegram.directory import ChatDirectory
 from channels.telegram.handlers import build_router
 from channels.telegram.ratelimit import RedisRateLimiter
-from channels.telegram.sender import ChatUnreachable, TelegramSender, conversation_id
+from channels.telegram.sender import (
+    CHANNEL,
+    ChatUnreachable,
+    TelegramSender,
+    chat_address,
+    conversation_id,
+)
 from channels.telegram.texts import tg_text
 
 if TYPE_CHECKING:
@@ -45,8 +55,6 @@ log = get_logger("dost.telegram")
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEEP_LINK = re.compile(r"^app_([A-Za-z0-9-]{1,48})$")
-OUTBOX_SWEEP_SECONDS = 30.0
-ACTIVE_WITHIN_SECONDS = 45 * 24 * 3600  # a booking is made at most weeks ahead
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
@@ -72,6 +80,22 @@ def make_bot(settings: Settings) -> Bot:
         settings.telegram_bot_token,
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_sender(bot: Bot, redis: aioredis.Redis, settings: Settings) -> TelegramSender:
+    """The sender with the shared (Redis) rate limiter, for the channel and the job worker."""
+    ttl = settings.conversation_ttl_seconds
+    return TelegramSender(
+        bot,
+        RedisRateLimiter(
+            redis,
+            global_rate=settings.telegram_rate_global,
+            chat_rate=settings.telegram_rate_per_chat,
+        ),
+        state=ChatState(redis, ttl),
+        people=People(redis),
+        codec=CallbackCodec(redis, ttl),
     )
 
 
@@ -108,25 +132,21 @@ class TelegramChannel:
         global_rate: float = 30.0,
         chat_rate: float = 1.0,
         state_ttl_seconds: int = 7 * 24 * 3600,
-        outbox_sweep_seconds: float = OUTBOX_SWEEP_SECONDS,
     ) -> None:
         self.bot = bot
         self.engine = engine
-        self.redis = redis
         self.state = ChatState(redis, state_ttl_seconds)
-        self.directory = ChatDirectory(redis)
+        self.people = People(redis)
         self.codec = CallbackCodec(redis, state_ttl_seconds)
         self.limiter = RedisRateLimiter(redis, global_rate=global_rate, chat_rate=chat_rate)
         self.sender = TelegramSender(
-            bot, redis, self.limiter, state=self.state, directory=self.directory, codec=self.codec
+            bot, self.limiter, state=self.state, people=self.people, codec=self.codec
         )
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(build_router(self))
         self._configured_secret = webhook_secret
-        self._outbox_sweep_seconds = outbox_sweep_seconds
         self._tasks: set[asyncio.Task] = set()
         self._tails: dict[int | None, asyncio.Task] = {}
-        self._sweeper: asyncio.Task | None = None
 
     @classmethod
     def from_settings(
@@ -144,16 +164,7 @@ class TelegramChannel:
 
     # --- life cycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start the outbox sweeper (booking reminders for chats that stay silent)."""
-        if self._sweeper is None and self._outbox_sweep_seconds > 0:
-            self._sweeper = asyncio.create_task(self._sweep_forever())
-
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
         if self._tasks:  # updates being handled: give them a moment to finish
             _, pending = await asyncio.wait(self._tasks, timeout=SHUTDOWN_GRACE_SECONDS)
             for task in pending:
@@ -236,9 +247,10 @@ class TelegramChannel:
     async def on_start(self, message: Message, payload: str | None, update_id: int) -> None:
         chat = message.chat.id
         await self._arrived(chat)
+        await self.people.opt_in(CHANNEL, chat_address(chat))  # /start takes back a /stop
         match = DEEP_LINK.match(payload or "")
         if match:
-            await self.directory.subscribe(chat, match.group(1))
+            await self.people.follow(CHANNEL, chat_address(chat), match.group(1))
             await self.sender.notice(chat, tg_text("subscribed", ref=match.group(1)))
             log.info("telegram chat follows an application", chat=chat)
         elif payload:
@@ -256,9 +268,11 @@ class TelegramChannel:
     async def on_stop(self, message: Message) -> None:
         chat = message.chat.id
         await self._arrived(chat)
-        phone = await self.directory.unlink(chat)
-        followed = await self.directory.unsubscribe_all(chat)
-        text = tg_text("stop_done") if phone or followed else tg_text("stop_nothing")
+        address = chat_address(chat)
+        already = await self.people.is_opted_out(CHANNEL, address)
+        await self.people.opt_out(CHANNEL, address)
+        followed = await self.people.unfollow_all(CHANNEL, address)
+        text = tg_text("stop_nothing") if already and not followed else tg_text("stop_done")
         await self.sender.notice(chat, text, close_reply_keyboard=True)
 
     async def on_unsupported(self, message: Message) -> None:
@@ -279,9 +293,9 @@ class TelegramChannel:
         if phone is None:
             await self.sender.notice(chat, tg_text("contact_invalid"))
             return
-        await self.directory.link(chat, phone)
         await self.sender.notice(chat, tg_text("contact_received"), close_reply_keyboard=True)
-        shared = Contact(phone=phone, proof=Proof.TELEGRAM_CONTACT, address=str(chat),
+        # The engine records the proof in the citizen registry.
+        shared = Contact(phone=phone, proof=Proof.TELEGRAM_CONTACT, address=chat_address(chat),
                          name=contact.first_name)  # fmt: skip
         await self._turn(message, update_id, contact=shared)
 
@@ -313,16 +327,15 @@ class TelegramChannel:
         """Telegram tells when the person blocks the bot ("kicked") or unblocks it."""
         if status == "kicked":
             log.info("telegram chat blocked the bot", chat=chat_id)
-            await self.directory.mark_unreachable(chat_id)
+            await self.people.mark_unreachable(CHANNEL, chat_address(chat_id))
         elif status == "member":
-            await self.directory.mark_reachable(chat_id)
+            await self.people.mark_reachable(CHANNEL, chat_address(chat_id))
 
     # --- the engine ------------------------------------------------------------------------
 
     async def _arrived(self, chat_id: int) -> None:
-        """The person wrote: the chat is reachable again and counts as active."""
-        await self.directory.mark_reachable(chat_id)
-        await self.state.seen(chat_id)
+        """The person wrote: the chat is reachable again."""
+        await self.people.mark_reachable(CHANNEL, chat_address(chat_id))
 
     async def _turn(
         self,
@@ -342,39 +355,9 @@ class TelegramChannel:
             choice=choice,
             contact=contact,
             command=command,
-            address=str(chat),
             message_id=f"tg-update:{update_id}",
         )
         async with self.sender.typing(chat):
             replies = await self.engine.handle(inbound)
         if replies:
             await self.sender.reply(chat, replies)
-        await self.sender.deliver_outbox(chat)
-
-    # --- the outbox sweeper --------------------------------------------------------------
-
-    async def sweep_outbox(self) -> int:
-        """Deliver every active chat's outbox; one process at a time does it. Returns the
-        number of messages sent."""
-        lock = self.redis.lock(keys.OUTBOX_SWEEP_LOCK, timeout=max(self._outbox_sweep_seconds, 5))
-        if not await lock.acquire(blocking=False):
-            return 0
-        sent = 0
-        try:
-            for chat in await self.state.active_chats(ACTIVE_WITHIN_SECONDS):
-                try:
-                    sent += await self.sender.deliver_outbox(chat)
-                except Exception:
-                    log.exception("outbox delivery failed", chat=chat)
-        finally:
-            with contextlib.suppress(Exception):
-                await lock.release()
-        return sent
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._outbox_sweep_seconds)
-            try:
-                await self.sweep_outbox()
-            except Exception:
-                log.exception("outbox sweep failed")

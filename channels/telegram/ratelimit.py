@@ -19,10 +19,18 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from channels.telegram import keys
+from channels.telegram.keys import NAMESPACE
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+# The limiter's own keys (the one part of a channel that uses Redis directly: the Lua script is
+# the limiter). They share one hash tag, so the script also runs on a Redis Cluster.
+RATE_GLOBAL = f"dost:{NAMESPACE}:{{rate}}:global"
+
+
+def rate_chat(chat_id: int) -> str:
+    return f"dost:{NAMESPACE}:{{rate}}:chat:{chat_id}"
 
 # KEYS[1] the bot's next allowed time, KEYS[2] the chat's (µs, Redis clock).
 # ARGV[1] bot interval µs, ARGV[2] chat interval µs (0: no chat limit), ARGV[3] tolerance µs.
@@ -86,10 +94,10 @@ class RedisRateLimiter:
         return max(wait_us - self.tolerance_us + 1000, 1000) / 1_000_000
 
     async def _try(self, chat_id: int | None) -> tuple[int, bool]:
-        chat_key = keys.rate_chat(chat_id) if chat_id is not None else keys.rate_chat(0)
+        chat_key = rate_chat(chat_id) if chat_id is not None else rate_chat(0)
         chat_us = self.chat_us if chat_id is not None else 0
         wait, for_chat = await self._acquire(
-            keys=[keys.RATE_GLOBAL, chat_key], args=[self.global_us, chat_us, self.tolerance_us]
+            keys=[RATE_GLOBAL, chat_key], args=[self.global_us, chat_us, self.tolerance_us]
         )
         return int(wait), bool(int(for_chat))
 
@@ -112,4 +120,4 @@ class RedisRateLimiter:
 
     async def hold_off(self, chat_id: int, seconds: float) -> None:
         """Telegram said "retry after": no process sends to this chat before then."""
-        await self._hold_off(keys=[keys.rate_chat(chat_id)], args=[round(seconds * 1_000_000)])
+        await self._hold_off(keys=[rate_chat(chat_id)], args=[round(seconds * 1_000_000)])

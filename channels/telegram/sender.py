@@ -3,10 +3,14 @@
 
 - Replies to what the person just wrote count against the bot-wide limit; proactive messages
   are also paced per chat (1 a second by default).
+- `TelegramSender` is the channel's delivery `Sender` (`send(address, message) -> SendResult`):
+  delivered; transient for flood control beyond our patience, Telegram's 5xx and the network;
+  permanent for a chat that blocked the bot or is gone (the address is then unreachable) and
+  for a message Telegram refuses.
 - `TelegramRetryAfter`: wait as long as Telegram says (and make every process wait for that
   chat), then try again.
 - `TelegramForbiddenError` (the person blocked the bot) or a chat that no longer exists: the
-  chat is marked unreachable, so notices fall back to another channel.
+  chat is marked unreachable in the citizen registry, so notices fall back to another channel.
 - Inline keyboards are tracked: when a new turn starts, the previous turn's buttons are taken
   off their messages; a reply keyboard (contact sharing) is removed with the next plain message.
 """
@@ -23,16 +27,18 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.types import Message
 
+from bot.delivery import SendResult
 from bot.logs import get_logger
 from bot.messages import Outbound
-from bot.outbox import Outbox
+from bot.people import People
 from channels.telegram.callback_data import CallbackCodec
 from channels.telegram.chat_state import ChatState
-from channels.telegram.directory import ChatDirectory
 from channels.telegram.ratelimit import RedisRateLimiter
 from channels.telegram.render import (
     Piece,
@@ -44,7 +50,6 @@ from channels.telegram.render import (
 from channels.telegram.texts import tg_text
 
 if TYPE_CHECKING:
-    import redis.asyncio as aioredis
     from aiogram import Bot
 
 log = get_logger("dost.telegram")
@@ -54,8 +59,16 @@ TYPING_REPEAT_SECONDS = 4.5
 MAX_RETRY_AFTER_SECONDS = 300  # a longer flood wait is given up on (the caller may try later)
 
 
+CHANNEL = "telegram"
+
+
 def conversation_id(chat_id: int) -> str:
     return f"tg:{chat_id}"
+
+
+def chat_address(chat_id: int) -> str:
+    """The chat as an address in the citizen registry."""
+    return str(chat_id)
 
 
 class ChatUnreachable(Exception):
@@ -91,57 +104,46 @@ class _ChatLocks:
 
 
 class TelegramSender:
+    channel = CHANNEL
+
     def __init__(
         self,
         bot: Bot,
-        redis: aioredis.Redis,
         limiter: RedisRateLimiter,
         *,
         state: ChatState,
-        directory: ChatDirectory,
+        people: People,
         codec: CallbackCodec,
         max_retries: int = MAX_RETRIES,
     ) -> None:
         self.bot = bot
         self.limiter = limiter
         self.state = state
-        self.directory = directory
+        self.people = people
         self.codec = codec
-        self.outbox = Outbox(redis)
         self.max_retries = max_retries
         self._locks = _ChatLocks()
 
-    # --- proactive ---------------------------------------------------------------------------
+    # --- proactive (the delivery Sender) -------------------------------------------------------
 
-    async def send(self, chat_id: int, outbound: Outbound) -> bool:
-        """Send a message the assistant starts (a reminder, a notice), paced per chat. False
-        when the chat cannot be reached: the caller falls back to another channel."""
-        if not await self.directory.is_reachable(chat_id):
-            return False
+    async def send(self, address: str | int, message: Outbound) -> SendResult:
+        """Send a message the assistant starts (a reminder, a notice), paced per chat."""
+        chat_id = int(str(address).removeprefix("tg:"))
+        if not await self.people.is_reachable(CHANNEL, chat_address(chat_id)):
+            return SendResult.permanent("chat unreachable")
         try:
             async with self._locks.hold(chat_id):
-                await self._send_outbounds(chat_id, [outbound], paced=True)
-        except ChatUnreachable:
-            return False
-        return True
+                sent = await self._send_outbounds(chat_id, [message], paced=True)
+        except ChatUnreachable as exc:
+            return SendResult.permanent(str(exc.__cause__ or exc))
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            return SendResult.transient(f"{type(exc).__name__}: {exc}")
+        except TelegramAPIError as exc:  # refused this message (or our token): not the chat's fault
+            return SendResult.permanent(f"{type(exc).__name__}: {exc}", address_gone=False)
+        return SendResult.delivered(*(str(m.message_id) for m in sent))
 
-    async def deliver_outbox(self, chat_id: int) -> int:
-        """Send what waits in the chat's outbox (booking reminders); returns how many went.
-        If the chat turns out unreachable, the rest stays in the outbox for another channel."""
-        if not await self.directory.is_reachable(chat_id):
-            return 0
-        conversation = conversation_id(chat_id)
-        entries = await self.outbox.take(conversation)
-        sent = 0
-        try:
-            for entry in entries:
-                if not await self.send(chat_id, Outbound(text=entry["text"])):
-                    break
-                sent += 1
-        finally:  # unreachable, or an error: what was not sent goes back
-            for rest in entries[sent:]:
-                await self.outbox.push(conversation, rest["text"], rest["kind"])
-        return sent
+    async def aclose(self) -> None:
+        await self.bot.session.close()
 
     # --- a turn ---------------------------------------------------------------------------
 
@@ -287,5 +289,5 @@ class TelegramSender:
 
     async def _unreachable(self, chat_id: int, exc: TelegramAPIError) -> Any:
         log.info("telegram chat unreachable", chat=chat_id, reason=exc.message)
-        await self.directory.mark_unreachable(chat_id)
+        await self.people.mark_unreachable(CHANNEL, chat_address(chat_id))
         raise ChatUnreachable(chat_id) from exc

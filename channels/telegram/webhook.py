@@ -58,7 +58,6 @@ def telegram_router(
                 "telegram webhook has no secret and refuses every request: set "
                 "TELEGRAM_WEBHOOK_SECRET or run `dost telegram set-webhook`"
             )
-        await channel.start()
         log.info("telegram channel on", mode="webhook", path=WEBHOOK_PATH)
         try:
             yield

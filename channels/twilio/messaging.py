@@ -7,35 +7,38 @@ sender's number identifies the person: the first message of a conversation also 
 back as TwiML `<Message>`, its choices as numbered lines:
 - "1"…"N" pick choice N of the last reply; "0" asks for a person (the engine's hand-off point);
 - STOP (and STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, DAYANDIR) opts the address out and START
-  (UNSTOP, and the Azerbaijani word for start) back in; while opted out only START is answered
-  and nothing is sent to the address.
+  (UNSTOP, and the Azerbaijani word for start) back in — in the citizen registry
+  (`bot.people`), which every sender respects; while opted out only START is answered.
   On a real Twilio number, Twilio's Advanced Opt-Out also handles STOP/START itself (and may
-  answer them); the set kept here is what this service respects for its own outbound messages.
+  answer them); the registry's opt-out is what this service respects for its own messages.
 - A retry of the same MessageSid returns the same TwiML without a second engine turn.
 
 Outbound messages (`Messenger.send`) go through Twilio's REST API with the async client
 (`AsyncTwilioHttpClient`); `TWILIO_API_BASE` points it at another server (tests). Each one asks
-for status callbacks at POST /webhooks/twilio/messaging/status, recorded in Redis.
+for status callbacks at POST /webhooks/twilio/messaging/status, kept by the core's receipts
+(`bot.receipts`). `TwilioSender` is the delivery `Sender` for "sms" and "whatsapp".
 
-Redis keys (this channel's own, all under "dost:twilio:"): msg:choices:<conversation> (the last
-numbered choices), msg:known:<conversation>, msg:reply:<MessageSid> (the cached TwiML),
-optout (a set of addresses), msg:status:<MessageSid> (a hash), lock:<conversation>.
+The channel's records, kept by the core's channel state (namespace "twilio"):
+msg:choices:<conversation> (the last numbered choices), msg:known:<conversation>,
+msg:reply:<MessageSid> (the cached TwiML), and the lock lock:<conversation>.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channel_state import ChannelState
+from bot.delivery import SendResult
 from bot.logs import get_logger
 from bot.messages import Choice, Command, Contact, Inbound, Outbound
-from bot.people import Proof
+from bot.people import People, Proof
+from bot.receipts import Receipts
 from bot.simulated import is_simulated
 from channels.twilio import menu
 from channels.twilio.security import Signatures, public_origin
@@ -47,11 +50,19 @@ if TYPE_CHECKING:
 
 log = get_logger("dost.twilio.messaging")
 
-PREFIX = "dost:twilio:"
-OPTOUT_KEY = PREFIX + "optout"
+NAMESPACE = "twilio"
 REPLY_TTL_SECONDS = 24 * 3600
-STATUS_TTL_SECONDS = 7 * 24 * 3600
 TWIML_TYPE = "application/xml"
+# Twilio error codes that mean the number itself cannot take messages from us.
+ADDRESS_GONE_CODES = {
+    21211,  # invalid "To" number
+    21408,  # region not enabled
+    21610,  # the recipient replied STOP (carrier-level opt-out)
+    21612,  # the "To" number cannot be reached
+    21614,  # not a mobile number
+    63003,  # WhatsApp: invalid destination
+    63024,  # WhatsApp: invalid message recipient
+}
 
 
 class ChatEngine(Protocol):
@@ -67,18 +78,6 @@ def address_parts(address: str) -> tuple[str, str]:
     if address.startswith("whatsapp:"):
         return "whatsapp", address.removeprefix("whatsapp:")
     return "sms", address
-
-
-async def is_opted_out(redis: aioredis.Redis, address: str) -> bool:
-    return bool(await redis.sismember(OPTOUT_KEY, address))
-
-
-async def record_status(redis: aioredis.Redis, sid: str, fields: dict[str, str]) -> None:
-    key = f"{PREFIX}msg:status:{sid}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hset(key, mapping={**fields, "updated_at": datetime.now(UTC).isoformat()})
-        pipe.expire(key, STATUS_TTL_SECONDS)
-        await pipe.execute()
 
 
 class Messenger:
@@ -106,19 +105,23 @@ class Messenger:
         self.sms_from = sms_from
         self.whatsapp_from = whatsapp_from
         self.status_callback = status_callback
+        self._lock: asyncio.Lock | None = None
+
+    def _one_at_a_time(self) -> asyncio.Lock:
+        if self._lock is None:  # made in the running loop
+            self._lock = asyncio.Lock()
+        return self._lock
 
     def can_send(self, to: str) -> bool:
         channel, _ = address_parts(to)
         return bool(self.whatsapp_from if channel == "whatsapp" else self.sms_from)
 
-    async def send(self, redis: aioredis.Redis, to: str, body: str) -> list[str]:
+    async def send(self, to: str, body: str) -> list[str]:
         """Send `body` (split into messages of at most 1600 characters); the message SIDs.
-        Nothing is sent to an opted-out address, nor to a simulated number (the IVR simulator's)."""
+        Consent is the caller's to check (the registry's opt-outs); nothing is ever sent to a
+        simulated number (the IVR simulator's)."""
         if is_simulated(to):
             log.info("outbound message not sent: simulated number")
-            return []
-        if await is_opted_out(redis, to):
-            log.info("outbound message not sent: opted out")
             return []
         channel, _ = address_parts(to)
         sender = self.whatsapp_from if channel == "whatsapp" else self.sms_from
@@ -131,21 +134,46 @@ class Messenger:
             extra["status_callback"] = self.status_callback
         sids = []
         for chunk in menu.split_message(body):
-            message = await self.client.messages.create_async(
-                to=to, from_=sender, body=chunk, **extra
-            )
+            # One request at a time per client: twilio's AsyncTwilioHttpClient keeps the last
+            # response on the client, and a concurrent request can make another's come back None.
+            async with self._one_at_a_time():
+                message = await self.client.messages.create_async(
+                    to=to, from_=sender, body=chunk, **extra
+                )
             sids.append(message.sid)
-            await record_status(
-                redis,
-                message.sid,
-                {
-                    "status": str(message.status or "queued"),
-                    "channel": channel,
-                    "direction": "outbound",
-                },
-            )
         log.info("outbound message sent", channel=channel, messages=len(sids))
         return sids
+
+
+class TwilioSender:
+    """The delivery `Sender` for SMS or WhatsApp (one instance per channel)."""
+
+    def __init__(self, messenger: Messenger, channel: str, receipts: Receipts) -> None:
+        self.messenger = messenger
+        self.channel = channel
+        self.receipts = receipts
+
+    async def send(self, address: str, message: Outbound) -> SendResult:
+        import aiohttp
+        from twilio.base.exceptions import TwilioRestException
+
+        to = address
+        if self.channel == "whatsapp" and not to.startswith("whatsapp:"):
+            to = f"whatsapp:{to}"
+        try:
+            sids = await self.messenger.send(to, message.text)
+        except TwilioRestException as exc:
+            error = f"twilio {exc.status} {exc.code}: {exc.msg}"
+            if exc.status == 429 or exc.status >= 500:
+                return SendResult.transient(error)
+            return SendResult.permanent(error, address_gone=exc.code in ADDRESS_GONE_CODES)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendResult.transient(f"{type(exc).__name__}: {exc}")
+        for sid in sids:
+            await self.receipts.record(
+                sid, status="queued", channel=self.channel, direction="outbound"
+            )
+        return SendResult.delivered(*sids)
 
 
 def _twiml(replies: list[str]) -> str:
@@ -173,17 +201,17 @@ class MessagingChannel:
         body = params.get("Body", "")
         channel, number = address_parts(address)
         conversation = f"{channel}:{number}"
-        reply_key = f"{PREFIX}msg:reply:{sid}"
-        lock = redis.lock(f"{PREFIX}lock:{conversation}", timeout=30, blocking_timeout=30)
-        async with lock:
+        store = ChannelState(redis, NAMESPACE)
+        reply = f"msg:reply:{sid}"
+        async with store.lock(f"lock:{conversation}", timeout=30, blocking_timeout=30):
             if sid:
-                cached = await redis.get(reply_key)
+                cached = await store.get(reply)
                 if cached is not None:
                     log.info("messaging retry answered from cache", channel=channel)
                     return cached
             twiml = await self._turn(redis, engine, channel, number, address, sid, body)
             if sid:
-                await redis.set(reply_key, twiml, ex=REPLY_TTL_SECONDS)
+                await store.put(reply, twiml, REPLY_TTL_SECONDS)
         return twiml
 
     async def _turn(
@@ -197,29 +225,29 @@ class MessagingChannel:
         body: str,
     ) -> str:
         conversation = f"{channel}:{number}"
+        people = People(redis)
+        store = ChannelState(redis, NAMESPACE)
         if _is_word(body, "messaging.stop_words"):
-            await redis.sadd(OPTOUT_KEY, address)
+            await people.opt_out(channel, address)
             log.info("opted out", channel=channel)
             return _twiml([tx("messaging.stopped")])
         if _is_word(body, "messaging.start_words"):
-            await redis.srem(OPTOUT_KEY, address)
+            await people.opt_in(channel, address)
             log.info("opted in", channel=channel)
             return _twiml([tx("messaging.started")])
-        if await is_opted_out(redis, address):
+        if await people.is_opted_out(channel, address):
             return _twiml([])
 
         def inbound(**kw: Any) -> Inbound:
-            return Inbound(conversation_id=conversation, channel=channel, address=address, **kw)
+            return Inbound(conversation_id=conversation, channel=channel, **kw)
 
-        known_key = f"{PREFIX}msg:known:{conversation}"
-        if number.startswith("+") and await redis.set(known_key, "1", nx=True, ex=self.ttl):
+        if number.startswith("+") and await store.first_time(f"msg:known:{conversation}", self.ttl):
             # The sender's number identifies the person (as Telegram's shared contact does).
             proven = Contact(phone=number, proof=Proof.CARRIER, address=address)
             await engine.handle(inbound(contact=proven, message_id=f"{sid}:contact"))
 
-        choices_key = f"{PREFIX}msg:choices:{conversation}"
-        raw = await redis.get(choices_key)
-        choices = [Choice.model_validate(c) for c in json.loads(raw)] if raw else []
+        choices_name = f"msg:choices:{conversation}"
+        choices = [Choice.model_validate(c) for c in await store.get_json(choices_name) or []]
         text = body.strip()
         if text.isdigit() and len(text) <= 2:
             n = int(text)
@@ -240,11 +268,7 @@ class MessagingChannel:
         if not replies:
             return _twiml([])  # a duplicate the engine already answered
         offered = [c for r in replies for c in r.choices]
-        await redis.set(
-            choices_key,
-            json.dumps([c.model_dump() for c in offered], ensure_ascii=False),
-            ex=self.ttl,
-        )
+        await store.put_json(choices_name, [c.model_dump() for c in offered], self.ttl)
         return _twiml([menu.sms_text(replies, offered)])
 
 
@@ -271,7 +295,7 @@ def messaging_router(
             fields = {"status": params.get("MessageStatus") or params.get("SmsStatus") or ""}
             if params.get("ErrorCode"):
                 fields["error_code"] = params["ErrorCode"]
-            await record_status(redis_getter(request), sid, fields)
+            await Receipts(redis_getter(request)).record(sid, **fields)
         return Response(status_code=204)
 
     return router
@@ -285,4 +309,4 @@ def status_callback_url(public_base_url: str | None) -> str | None:
     )
 
 
-__all__ = ["MessagingChannel", "Messenger", "messaging_router", "public_origin"]
+__all__ = ["MessagingChannel", "Messenger", "TwilioSender", "messaging_router", "public_origin"]

@@ -30,12 +30,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot import simulated
-from bot.ratelimit import RateLimit, hit_rate_limits
+from bot.channel_state import ChannelState
 from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
-from channels.twilio.simulator_session import Session, Sessions, new_call_sid
+from channels.twilio.simulator_session import NAMESPACE, Session, Sessions, new_call_sid
 from channels.twilio.texts import section
-from channels.twilio.voice import ChatEngine, VoiceChannel, call_events
+from channels.twilio.voice import ChatEngine, VoiceChannel, call_event_count, call_events
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -80,7 +80,7 @@ class SimulatedSms:
     def can_send(self, to: str) -> bool:
         return True
 
-    async def send(self, redis: aioredis.Redis, to: str, body: str) -> list[str]:
+    async def send(self, to: str, body: str) -> list[str]:
         return []
 
 
@@ -198,7 +198,7 @@ def simulator_router(
             raise HTTPException(status_code=403, detail="no simulated call in this session")
         call_sid = session.call_sid
         assert call_sid is not None
-        seen = await redis.llen(f"dost:twilio:call:{call_sid}:events")
+        seen = await call_event_count(redis, call_sid)
         base = request.scope.get("root_path", "")
         twiml = await _drive(voice, redis, engine_getter(request), session, body, base)
         if body.action == "hangup":
@@ -249,7 +249,7 @@ async def _drive(
 
 
 async def _limit(redis: aioredis.Redis, what: str, limit: int, window: int) -> None:
-    rate = RateLimit(f"dost:twilio:simulator:ratelimit:{what}", limit, window)
-    wait = await hit_rate_limits(redis, [rate])
+    wait = await ChannelState(redis, NAMESPACE).hit_rate_limits([(f"ratelimit:{what}", limit,
+                                                                  window)])  # fmt: skip
     if wait is not None:
         raise HTTPException(status_code=429, headers={"Retry-After": str(wait)})

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from bot.channel_state import ChannelState
 from bot.simulated import is_simulated, new_number
 
 if TYPE_CHECKING:
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 COOKIE = "dost_ivr_simulator"
 COOKIE_PATH = "/simulator/ivr"
 MAX_AGE_SECONDS = 12 * 3600  # a session idle this long is forgotten
-KEY_KEY = "dost:twilio:simulator:cookie-key"
-NUMBER_PREFIX = "dost:twilio:simulator:number:"
+NAMESPACE = "twilio:simulator"
+KEY_NAME = "cookie-key"
+NUMBER_PREFIX = "number:"
 NUMBER_TTL_SECONDS = 60 * 24 * 3600  # outlives its bookings: days offered + 30 days' retention
 SALT = "dost-ivr-simulator-session"
 
@@ -49,10 +51,11 @@ def new_call_sid() -> str:
 
 class Sessions:
     async def _serializer(self, redis: aioredis.Redis) -> URLSafeTimedSerializer:
-        key = await redis.get(KEY_KEY)
+        store = ChannelState(redis, NAMESPACE)
+        key = await store.get(KEY_NAME)
         if key is None:
-            await redis.set(KEY_KEY, secrets.token_hex(32), nx=True)  # the first worker's wins
-            key = await redis.get(KEY_KEY)
+            await store.claim(KEY_NAME, secrets.token_hex(32))  # the first worker's wins
+            key = await store.get(KEY_NAME)
         return URLSafeTimedSerializer(key, salt=SALT)
 
     async def load(self, request: Request, redis: aioredis.Redis) -> Session | None:
@@ -67,17 +70,18 @@ class Sessions:
             return None
         if not is_simulated(session.caller):
             return None
-        owner = await redis.get(NUMBER_PREFIX + session.caller)
-        if owner != session.id:
+        store = ChannelState(redis, NAMESPACE)
+        if await store.get(NUMBER_PREFIX + session.caller) != session.id:
             return None  # the reservation is gone: the number is no longer this session's
-        await redis.expire(NUMBER_PREFIX + session.caller, NUMBER_TTL_SECONDS)
+        await store.touch(NUMBER_PREFIX + session.caller, NUMBER_TTL_SECONDS)
         return session
 
     async def new(self, redis: aioredis.Redis) -> Session:
         session_id = secrets.token_urlsafe(24)
         for _ in range(20):  # 10**10 numbers: a clash is rare, twenty in a row never happens
             caller = new_number()
-            if await redis.set(NUMBER_PREFIX + caller, session_id, nx=True, ex=NUMBER_TTL_SECONDS):
+            store = ChannelState(redis, NAMESPACE)
+            if await store.claim(NUMBER_PREFIX + caller, session_id, NUMBER_TTL_SECONDS):
                 return Session(id=session_id, caller=caller)
         raise RuntimeError("no free simulated number")
 

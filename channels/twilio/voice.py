@@ -23,14 +23,14 @@ retried webhook gets it back without another engine turn (and `Inbound.message_i
 "<CallSid>:<seq>", so the engine would not repeat the turn either). A request for any other seq
 than the expected one replays the current prompt and changes nothing.
 
-Redis keys (this channel's own): dost:twilio:call:<CallSid>:screen (what is being offered),
-…:twiml:<seq>, …:status (a hash), …:events (the call's transcript), dost:twilio:lock:voice:<sid>.
+The channel's records, kept by the core's channel state (namespace "twilio"):
+call:<CallSid>:screen (what is being offered), …:twiml:<seq>, …:status, …:events (the call's
+transcript), and the lock lock:voice:<CallSid>.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -40,9 +40,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from bot.channel_state import ChannelState
 from bot.logs import get_logger
 from bot.messages import Choice, Command, Contact, Inbound, Outbound
-from bot.people import Proof
+from bot.people import People, Proof
+from bot.receipts import Receipts
 from channels.twilio import menu
 from channels.twilio.audio import AudioPrompts, speakable
 from channels.twilio.messaging import Messenger
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 
 log = get_logger("dost.twilio.voice")
 
-PREFIX = "dost:twilio:call:"
+NAMESPACE = "twilio"
 CALL_TTL_SECONDS = 4 * 3600
 EVENTS_LIMIT = 500
 MAX_REPROMPTS = 2  # silent or wrong answers that just repeat the prompt
@@ -139,7 +141,7 @@ class VoiceChannel:
     ) -> str:
         sid = params.get("CallSid", "")
         async with self._lock(redis, sid):
-            cached = await redis.get(self._key(sid, "twiml:0"))
+            cached = await ChannelState(redis, NAMESPACE).get(_name(sid, "twiml:0"))
             if cached is not None:
                 return cached
             await self._event(redis, sid, "call", from_=_masked(params.get("From", "")))
@@ -166,12 +168,11 @@ class VoiceChannel:
         }
         if params.get("CallDuration"):
             fields["duration"] = params["CallDuration"]
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._key(sid, "status"), mapping=fields)
-            pipe.expire(self._key(sid, "status"), CALL_TTL_SECONDS)
-            if fields["status"] in ("completed", "busy", "failed", "no-answer", "canceled"):
-                pipe.delete(self._key(sid, "screen"))  # the TwiML cache stays for late retries
-            await pipe.execute()
+        ended = fields["status"] in ("completed", "busy", "failed", "no-answer", "canceled")
+        await ChannelState(redis, NAMESPACE).update(
+            _name(sid, "status"), fields, CALL_TTL_SECONDS,
+            delete=[_name(sid, "screen")] if ended else [],  # the TwiML cache stays for retries
+        )  # fmt: skip
         await self._event(redis, sid, "status", status=fields["status"])
 
     # --- one step ----------------------------------------------------------------------------
@@ -186,12 +187,13 @@ class VoiceChannel:
         handler: Callable[..., Awaitable[Reply]],
     ) -> str:
         sid = params.get("CallSid", "")
+        store = ChannelState(redis, NAMESPACE)
         async with self._lock(redis, sid):
-            cached = await redis.get(self._key(sid, f"twiml:{seq}"))
+            cached = await store.get(_name(sid, f"twiml:{seq}"))
             if cached is not None:
                 log.info("voice retry answered from cache", seq=seq)
                 return cached
-            raw = await redis.get(self._key(sid, "screen"))
+            raw = await store.get(_name(sid, "screen"))
             if raw is None:  # an unknown or expired call: start over
                 reply = await self._start(engine, sid, params.get("From", ""), seq=seq + 1)
                 return await self._finish(redis, sid, seq, reply, base)
@@ -303,8 +305,13 @@ class VoiceChannel:
         text, screen.full_text = screen.full_text or "", None  # sent once; the offer is gone
         caller = params.get("From", "")
         try:
-            if self.messenger is not None:
-                await self.messenger.send(redis, caller, text)
+            if await People(redis).is_opted_out("sms", caller):
+                raise RuntimeError("the caller opted out of SMS")  # STOP / DAYANDIR earlier
+            if self.messenger is not None:  # never to a simulated number (Messenger refuses)
+                receipts = Receipts(redis)
+                for message_sid in await self.messenger.send(caller, text):
+                    await receipts.record(message_sid, status="queued", channel="sms",
+                                          direction="outbound")  # fmt: skip
             else:
                 raise RuntimeError("no messenger")
         except Exception as exc:
@@ -376,15 +383,13 @@ class VoiceChannel:
     async def _finish(self, redis, sid: str, seq: int, reply: Reply, base: str) -> str:
         said: list[str] = []
         twiml = await self._render(reply, base, said)
-        async with redis.pipeline(transaction=True) as pipe:
-            if reply.screen is not None and not reply.goodbye:
-                pipe.set(
-                    self._key(sid, "screen"), reply.screen.model_dump_json(), ex=CALL_TTL_SECONDS
-                )
-            else:
-                pipe.delete(self._key(sid, "screen"))
-            pipe.set(self._key(sid, f"twiml:{seq}"), twiml, ex=CALL_TTL_SECONDS)
-            await pipe.execute()
+        put = {_name(sid, f"twiml:{seq}"): (twiml, CALL_TTL_SECONDS)}
+        gone: list[str] = []
+        if reply.screen is not None and not reply.goodbye:
+            put[_name(sid, "screen")] = (reply.screen.model_dump_json(), CALL_TTL_SECONDS)
+        else:
+            gone.append(_name(sid, "screen"))
+        await ChannelState(redis, NAMESPACE).write(put, gone)
         if said:
             await self._event(redis, sid, "prompt", texts=said)
         if reply.dial:
@@ -460,15 +465,13 @@ class VoiceChannel:
             return Gather(finish_on_key="#", timeout=PHONE_TIMEOUT_SECONDS, **common)
         return Gather(num_digits=1, timeout=GATHER_TIMEOUT_SECONDS, **common)
 
-    # --- Redis -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(sid: str, part: str) -> str:
-        return f"{PREFIX}{sid}:{part}"
+    # --- the call's records --------------------------------------------------------------------
 
     @staticmethod
     def _lock(redis: aioredis.Redis, sid: str):
-        return redis.lock(f"dost:twilio:lock:voice:{sid}", timeout=60, blocking_timeout=60)
+        return ChannelState(redis, NAMESPACE).lock(
+            f"lock:voice:{sid}", timeout=60, blocking_timeout=60
+        )
 
     async def _event(self, redis: aioredis.Redis, sid: str, kind: str, **data: object) -> None:
         entry = {
@@ -476,18 +479,22 @@ class VoiceChannel:
             "kind": kind,
             **{k.rstrip("_"): v for k, v in data.items()},
         }
-        key = self._key(sid, "events")
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
-            pipe.ltrim(key, -EVENTS_LIMIT, -1)
-            pipe.expire(key, CALL_TTL_SECONDS)
-            await pipe.execute()
+        await ChannelState(redis, NAMESPACE).append(
+            _name(sid, "events"), entry, limit=EVENTS_LIMIT, ttl=CALL_TTL_SECONDS
+        )
+
+
+def _name(sid: str, part: str) -> str:
+    return f"call:{sid}:{part}"
 
 
 async def call_events(redis: aioredis.Redis, sid: str, start: int = 0) -> list[dict]:
     """The call's transcript as the caller experienced it (prompts, keys, speech, SMS, dial)."""
-    raw = await redis.lrange(f"{PREFIX}{sid}:events", start, -1)
-    return [json.loads(r) for r in raw]
+    return await ChannelState(redis, NAMESPACE).entries(_name(sid, "events"), start)
+
+
+async def call_event_count(redis: aioredis.Redis, sid: str) -> int:
+    return await ChannelState(redis, NAMESPACE).count(_name(sid, "events"))
 
 
 def _is_number(caller: str) -> bool:

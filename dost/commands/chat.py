@@ -26,7 +26,7 @@ async def _chat(url: str, settings, as_json: bool) -> int:
 
     redis = connect(url)
     engine = build_engine(redis, settings.cache_dir, settings.conversation_ttl_seconds,
-                          send_sms=build_send_sms(settings, redis))  # fmt: skip
+                          send_sms=build_send_sms(settings))  # fmt: skip
     conversation = f"terminal:{uuid.uuid4().hex[:12]}"
     interactive = sys.stdin.isatty() and not as_json
     offered: list = []

@@ -53,22 +53,26 @@ def poll() -> int:
 
 async def _poll(url: str, settings: Settings) -> None:
     from bot.engine import build_engine
+    from bot.people import People
     from bot.reminders import Reminders
     from bot.worker import arq_pool, build_worker
     from channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
+    from dost.senders import sender_channels, senders_factory
     from dost.sms import build_send_sms
 
     redis = connect(url)
     arq = arq_pool(url)
-    engine = build_engine(
-        redis,
-        settings.cache_dir,
-        settings.conversation_ttl_seconds,
-        Reminders(arq, settings.reminder_offsets),
-        send_sms=build_send_sms(settings, redis),
+    reminders = Reminders(
+        arq, settings.reminder_offsets, people=People(redis), channels=sender_channels(settings)
     )
+    engine = build_engine(redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
+                          send_sms=build_send_sms(settings))  # fmt: skip
     channel = TelegramChannel.from_settings(settings, engine, redis)
-    worker = build_worker(url, handle_signals=False) if settings.inprocess_worker else None
+    worker = (
+        build_worker(url, senders=senders_factory(settings), handle_signals=False)
+        if settings.inprocess_worker
+        else None
+    )
     worker_task = asyncio.create_task(worker.async_run()) if worker else None
 
     async def first_time_only(handler, update, data):  # getUpdates may repeat after a crash
@@ -79,7 +83,6 @@ async def _poll(url: str, settings: Settings) -> None:
     channel.dispatcher.update.outer_middleware(first_time_only)
     try:
         await channel.bot.delete_webhook(drop_pending_updates=False)
-        await channel.start()
         log.info("telegram channel on", mode="polling")
         # One update at a time: the order of a chat's messages is kept.
         await channel.dispatcher.start_polling(

@@ -1,4 +1,4 @@
-"""`dost worker`: run the job worker (reminders) against REDIS_URL or the embedded Redis."""
+"""`dost worker`: the job worker (reminders, deliveries) on REDIS_URL or the embedded Redis."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from bot.redis_conn import redis_for
 
 def run() -> int:
     from bot.worker import build_worker
+    from dost.senders import senders_factory
 
     settings = get_settings()
     configure_logging(settings.log_level)
     with redis_for(settings) as url:
-        build_worker(url).run()
+        build_worker(url, senders=senders_factory(settings)).run()
     return 0

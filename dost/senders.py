@@ -1,0 +1,56 @@
+"""The delivery senders the configured channels offer: the composition root's part of Delivery
+(`bot.delivery`), shared by `dost serve`'s in-process worker, `dost worker` and
+`dost telegram poll`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.delivery import Senders
+from bot.worker import SendersFactory
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from bot.config import Settings
+
+
+def _twilio_on(settings: Settings) -> bool:
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token)
+
+
+def sender_channels(settings: Settings) -> frozenset[str]:
+    """The channels a message we send first can go out on, with these settings."""
+    channels = {"web"}
+    if settings.telegram_bot_token:
+        channels.add("telegram")
+    if _twilio_on(settings) and settings.twilio_sms_number:
+        channels.add("sms")
+    if _twilio_on(settings) and settings.twilio_whatsapp_number:
+        channels.add("whatsapp")
+    return frozenset(channels)
+
+
+def senders_factory(settings: Settings) -> SendersFactory:
+    def build(redis: aioredis.Redis) -> Senders:
+        from bot.push import Push
+        from bot.receipts import Receipts
+        from channels.web_push import WebSender
+
+        channels = sender_channels(settings)
+        senders = Senders([WebSender(Push(redis))])
+        if "telegram" in channels:
+            from channels.telegram.channel import build_sender, make_bot
+
+            senders.register(build_sender(make_bot(settings), redis, settings))
+        if channels & {"sms", "whatsapp"}:
+            from channels.twilio import build_messenger
+            from channels.twilio.messaging import TwilioSender
+
+            messenger = build_messenger(settings)
+            assert messenger is not None
+            for channel in sorted(channels & {"sms", "whatsapp"}):
+                senders.register(TwilioSender(messenger, channel, Receipts(redis)))
+        return senders
+
+    return build
