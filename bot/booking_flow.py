@@ -311,15 +311,26 @@ class BookingDialogue:
             turn.say(t("booking.already", summary=summary), self._manage_choices(exc.code))
             return
         state.booking = None
-        turn.say(self._booked_text(booking))
+        turn.say(self._booked_text(booking, await self._reminders_text(booking)))
 
-    def _booked_text(self, booking: Booking) -> str:
+    async def _reminders_text(self, booking: Booking) -> str:
+        """Only the reminders that will really go out are promised."""
+        reminders = getattr(self.store, "reminders", None)
+        hours = await reminders.promised(booking) if reminders is not None else []
+        if not hours:
+            return t("booking.reminders_none")
+        shown = [str(h) for h in hours]
+        joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} və {shown[-1]}"
+        return t("booking.reminders_promised", hours=joined)
+
+    def _booked_text(self, booking: Booking, reminders: str) -> str:
         center = self.centers.get(booking.center)
         passport = self.passports[booking.service]
         text = t("booking.booked", code=booking.code, center=center.name,
                  address=t("booking.address", address=center.address) if center.address else "",
                  day=format_date(booking.start.date()), time=booking.start.strftime("%H:%M"),
                  service=passport.display_name)  # fmt: skip
+        text += "\n\n" + reminders
         documents = passport.field("documents")
         if documents is not None and documents.is_known:
             text += "\n\n" + t("booking.documents", items=bullets(documents.value))

@@ -263,6 +263,22 @@ class People:
 
     # --- application notices an address follows (Telegram deep links) -------------------
 
+    async def own_reference(self, person: Person, reference: str) -> None:
+        """An application (its reference) belongs to this person: DOST's back office says so."""
+        await self.redis.sadd(f"{PREFIX}references:{person.id}", reference)
+
+    async def owns_reference(self, person: Person, reference: str) -> bool:
+        return bool(await self.redis.sismember(f"{PREFIX}references:{person.id}", reference))
+
+    async def follow_own(self, channel: str, address: str, reference: str) -> bool:
+        """Follow an application's notices on this address only when the address belongs to a
+        proven person and the application to that person (a link alone proves nothing)."""
+        person = await self.by_address(channel, address)
+        if person is None or not await self.owns_reference(person, reference):
+            return False
+        await self.follow(channel, address, reference)
+        return True
+
     async def follow(self, channel: str, address: str, reference: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(f"{PREFIX}follows:{address_key(channel, address)}", reference)

@@ -219,6 +219,9 @@ def test_every_channels_booking_gets_its_reminders_once_on_the_right_channel(
         reminders = client.app.state.engine.bookings.reminders
         for booking in bookings.values():
             assert client.portal.call(reminders.promised, booking) == [24, 2]
+        confirmed = [m.get("text", "") for m in emulator.sent(CHAT) if codes["telegram"] in
+                     m.get("text", "")]  # fmt: skip
+        assert any("Növbədən 24 və 2 saat əvvəl" in text for text in confirmed)
         twilio.messages.clear()  # the voice call's own SMS, if any
         sent_before = len(emulator.sent(CHAT))
 

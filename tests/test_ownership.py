@@ -159,3 +159,17 @@ async def test_the_cancel_button_of_the_owners_list_cancels(setup) -> None:
     done = says(await engine.handle(Inbound(conversation_id=conversation, channel="web",
                                             choice=str(ChoiceId(Pick.YES)))))  # fmt: skip
     assert "ləğv edildi" in done and not await still_active(engine, booking)
+
+
+async def test_a_confirmation_promises_only_reminders_that_will_go_out(setup) -> None:
+    """The test engine has no reminder queue: nothing is promised."""
+    engine, sms, _ = setup
+    conversation = "web:promise"
+    await web(engine, conversation, "ictimai işlər üçün növbə götürmək istəyirəm")
+    await web(engine, conversation, "Xəzər")
+    await web(engine, conversation, "23.11.2026")
+    await web(engine, conversation, "saat 09:00")
+    await web(engine, conversation, "055 765 43 21")
+    await web(engine, conversation, sms.last_code())
+    booked = await web(engine, conversation, "bəli")
+    assert "xatırlatma göndərə bilməyəcəyik" in booked and "saat əvvəl" not in booked

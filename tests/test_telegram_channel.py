@@ -79,9 +79,20 @@ def texts(messages: list[dict]) -> list[str]:
 # --- inbound kinds ---------------------------------------------------------------------------
 
 
-async def test_start_with_a_deep_link_follows_an_application(
+async def test_a_deep_link_follows_only_the_proven_owners_application(
     channel: TelegramChannel, emulator: BotAPIEmulator
 ) -> None:
+    # Unproven chat: the link alone proves nothing.
+    sent = await feed(channel, emulator, emulator.text_update(CHAT, "/start app_AZ-2026-001"))
+    assert sent[0]["text"] == tg_text("subscribe_refused")
+    assert await channel.people.followers("AZ-2026-001") == []
+    # Proven, but the application is someone else's.
+    await feed(channel, emulator, emulator.contact_update(CHAT, "+994 50 111 22 33"))
+    sent = await feed(channel, emulator, emulator.text_update(CHAT, "/start app_AZ-2026-001"))
+    assert sent[0]["text"] == tg_text("subscribe_refused")
+    # The back office says the application is this person's.
+    person = await channel.people.by_phone("+994501112233")
+    await channel.people.own_reference(person, "AZ-2026-001")
     sent = await feed(channel, emulator, emulator.text_update(CHAT, "/start app_AZ-2026-001"))
     assert sent[0]["text"] == tg_text("subscribed", ref="AZ-2026-001")
     assert "virtual köməkçi" in sent[1]["text"]  # then the greeting, with the menu
@@ -143,7 +154,9 @@ async def test_own_contact_proves_the_number_and_stop_opts_out(
     transcript = await engine.transcript(f"tg:{CHAT}")
     assert transcript[-1]["role"] == "bot"  # the engine took the verified contact
 
+    await channel.people.own_reference(person, "R-7")
     await feed(channel, emulator, emulator.text_update(CHAT, "/start app_R-7"))
+    assert await channel.people.followers("R-7") == [("telegram", str(CHAT))]
     sent = await feed(channel, emulator, emulator.text_update(CHAT, "/stop"))
     assert texts(sent) == [tg_text("stop_done")]
     assert await channel.people.is_opted_out("telegram", str(CHAT))

@@ -249,10 +249,12 @@ class TelegramChannel:
         await self._arrived(chat)
         await self.people.opt_in(CHANNEL, chat_address(chat))  # /start takes back a /stop
         match = DEEP_LINK.match(payload or "")
-        if match:
-            await self.people.follow(CHANNEL, chat_address(chat), match.group(1))
+        if match and await self.people.follow_own(CHANNEL, chat_address(chat), match.group(1)):
             await self.sender.notice(chat, tg_text("subscribed", ref=match.group(1)))
             log.info("telegram chat follows an application", chat=chat)
+        elif match:
+            await self.sender.notice(chat, tg_text("subscribe_refused"))
+            log.info("deep link refused: not the proven owner's application", chat=chat)
         elif payload:
             log.info("unknown /start payload ignored", chat=chat)
         await self._turn(message, update_id, command=Command.START)
