@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -78,3 +78,9 @@ class Outbound(BaseModel):
     intent: str | None = None
     service: str | None = None
     sources: list[SourceRef] = Field(default_factory=list)
+
+
+class ChatEngine(Protocol):
+    """What every channel needs of the core: one inbound message in, the replies out."""
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...

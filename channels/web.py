@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
 from bot.channel_state import ChannelState
-from bot.messages import Inbound, Outbound
+from bot.messages import ChatEngine, Inbound, Outbound
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -69,10 +69,6 @@ PAGE_SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 EngineGetter = Callable[[Request], ChatEngine]

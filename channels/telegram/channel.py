@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from bot.booking_flow import parse_phone
 from bot.catalog import t
 from bot.logs import get_logger
-from bot.messages import Command, Contact, Inbound, Outbound
+from bot.messages import ChatEngine, Command, Contact, Inbound
 from bot.people import People, Proof
 from channels.telegram.callback_data import CallbackCodec
 from channels.telegram.chat_state import ChatState, secret_digest
@@ -56,10 +56,6 @@ log = get_logger("dost.telegram")
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEEP_LINK = re.compile(r"^app_([A-Za-z0-9-]{1,48})$")
 SHUTDOWN_GRACE_SECONDS = 10.0
-
-
-class ChatEngine(Protocol):  # the part of bot.engine.Engine the channel uses
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 def make_bot(settings: Settings) -> Bot:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -36,7 +36,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channel_state import ChannelState
 from bot.delivery import SendResult
 from bot.logs import get_logger
-from bot.messages import Choice, Command, Contact, Inbound, Outbound
+from bot.messages import ChatEngine, Choice, Command, Contact, Inbound, Outbound
 from bot.people import People, Proof
 from bot.receipts import Receipts
 from bot.simulated import is_simulated
@@ -63,10 +63,6 @@ ADDRESS_GONE_CODES = {
     63003,  # WhatsApp: invalid destination
     63024,  # WhatsApp: invalid message recipient
 }
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 EngineGetter = Callable[[Request], ChatEngine]

@@ -31,11 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot import simulated
 from bot.channel_state import ChannelState
+from bot.messages import ChatEngine
 from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.simulator_session import NAMESPACE, Session, Sessions, new_call_sid
 from channels.twilio.texts import section
-from channels.twilio.voice import ChatEngine, VoiceChannel, call_event_count, call_events
+from channels.twilio.voice import VoiceChannel, call_event_count, call_events
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -42,7 +42,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.channel_state import ChannelState
 from bot.logs import get_logger
-from bot.messages import Choice, Command, Contact, Inbound, Outbound
+from bot.messages import ChatEngine, Choice, Command, Contact, Inbound, Outbound
 from bot.people import People, Proof
 from bot.receipts import Receipts
 from channels.twilio import menu
@@ -68,10 +68,6 @@ MAX_HINTS = 100
 MAX_HINT_CHARS = 100
 SAY_FALLBACK_LANGUAGE = "tr-TR"  # the closest Twilio voice; only when audio cannot be made
 TWIML_TYPE = "application/xml"
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 EngineGetter = Callable[[Request], ChatEngine]
