@@ -23,7 +23,7 @@ from bot.booking.store import Booking, BookingStore, person_key
 from bot.catalog import bullets, format_date, t
 from bot.choices import Pick, choice
 from bot.clock import BAKU
-from bot.identity import Identity, proves_by_code
+from bot.identity import Identity, parse_phone, proves_by_code
 from bot.messages import Choice
 from bot.state import BookingProgress
 from bot.verification import CODE_DIGITS, Checked, Started
@@ -40,16 +40,6 @@ def _entity(parsed: dict | None, kind: str) -> str | None:
         if entity["entity"] == kind:
             return entity["value"]
     return None
-
-
-def parse_phone(text: str) -> str | None:
-    try:
-        number = phonenumbers.parse(text, "AZ")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _phone_shown(phone: str) -> str:

@@ -31,7 +31,7 @@ from bot.messages import Inbound, Outbound
 from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
-from bot.verification import PhoneVerification, SendSms
+from bot.verification import CheckResult, PhoneVerification, SendSms, Started
 from knowledge.centers import Centers
 from knowledge.model import Passport
 
@@ -76,8 +76,8 @@ class Engine:
             if reminders is not None
             else BookingStore(redis, calendar)
         )
-        identity = Identity(self.people, PhoneVerification(redis, self.send_sms))
-        booking = BookingDialogue(self.bookings, centers, passports, identity,
+        self.identity = Identity(self.people, PhoneVerification(redis, self.send_sms))
+        booking = BookingDialogue(self.bookings, centers, passports, self.identity,
                                   BookingLimits(redis))  # fmt: skip
         self.dialogue = Dialogue(
             nlu,
@@ -143,6 +143,18 @@ class Engine:
             intent=turn.intent, service=turn.service, replies=len(turn.replies),
         )  # fmt: skip
         return turn.replies
+
+    async def send_code(self, conversation: str, phone: str, requester: str | None) -> Started:
+        """Send a one-time code to `phone` for this conversation (the web chat's verify API)."""
+        return await self.identity.send_code(conversation, phone, requester)
+
+    async def check_code(self, conversation: str, channel: str, code: str) -> CheckResult:
+        """Prove the conversation's pending number with its code; the state remembers it."""
+        async with self.store.locked(conversation):
+            state = await self.store.load(conversation)
+            result = await self.identity.check_code(state, code, channel, conversation)
+            await self.store.save(conversation, state)
+        return result
 
     async def _consent(self, conversation: str, intent: str | None) -> None:
         """Writing makes the conversation's address reachable and the person's last channel;

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import phonenumbers
+
 from bot.messages import Contact
 from bot.people import People, Person, Proof, conversation_address
 from bot.verification import Checked, CheckResult, PhoneVerification, Started
@@ -21,6 +23,16 @@ if TYPE_CHECKING:
     from bot.state import ConversationState
 
 CONTACT_CHANNELS = frozenset({"telegram"})  # prove by sharing one's own contact
+
+
+def parse_phone(text: str) -> str | None:
+    try:
+        number = phonenumbers.parse(text, "AZ")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def proves_by_code(channel: str | None) -> bool:

@@ -16,14 +16,16 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.catalog import section
 from bot.channel_state import ChannelState
+from bot.identity import parse_phone
 from bot.messages import ChatEngine, Inbound, Outbound
 from channels.pages import Page
 
@@ -105,6 +107,26 @@ class ChatRequest(BaseModel):
         if (self.text is None) == (self.choice is None):
             raise ValueError("send exactly one of `text` or `choice`")
         return self
+
+
+class VerifyRequest(BaseModel):
+    """Prove a phone number for this conversation: first the number (a code goes to it by SMS),
+    then the number with the code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=5, max_length=32, examples=["050 123 45 67"])
+    code: str | None = Field(default=None, pattern=r"^\d{6}$", examples=["123456"])
+
+
+class VerifyResponse(BaseModel):
+    status: Literal["sent", "not_sent", "proven", "wrong", "no_code"]
+    tries_left: int | None = None
+
+
+class CodeChecker(Protocol):
+    async def send_code(self, conversation: str, phone: str, requester: str | None) -> Any: ...
+    async def check_code(self, conversation: str, channel: str, code: str) -> Any: ...
 
 
 class ChatChoice(BaseModel):
@@ -235,5 +257,41 @@ def web_chat_router(
         replies = await engine_getter(request).handle(inbound)
         response.headers["Cache-Control"] = "no-store"
         return to_response(replies)
+
+    @router.post(
+        "/api/v1/chat/{conversation_id}/verify",
+        response_model=VerifyResponse,
+        tags=["chat"],
+        summary="Prove a phone number for this web chat with a one-time SMS code",
+        responses={
+            422: {"description": "Not a phone number, or a code that is not six digits."},
+            429: {"model": ChatError, "description": "Too many codes for this number or address."},
+        },
+    )
+    async def verify(
+        body: VerifyRequest,
+        request: Request,
+        response: Response,
+        conversation_id: str = PathParam(
+            min_length=8, max_length=64, pattern=CONVERSATION_ID_PATTERN
+        ),
+    ) -> VerifyResponse:
+        engine: CodeChecker = engine_getter(request)  # type: ignore[assignment]
+        conversation = f"web:{conversation_id}"
+        phone = parse_phone(body.phone)
+        if phone is None:
+            raise HTTPException(status_code=422, detail="phone: not a phone number")
+        response.headers["Cache-Control"] = "no-store"
+        if body.code is None:
+            address = request.client.host if request.client else None
+            started = await engine.send_code(conversation, phone, address)
+            if started == "rate_limited":
+                raise HTTPException(status_code=429, detail=web_texts()["rate_limited"],
+                                    headers={"Retry-After": "3600"})  # fmt: skip
+            return VerifyResponse(status=started)
+        result = await engine.check_code(conversation, "web", body.code)
+        if result.outcome == "wrong":
+            return VerifyResponse(status="wrong", tries_left=result.tries_left)
+        return VerifyResponse(status=result.outcome)
 
     return router

@@ -209,3 +209,27 @@ def test_a_web_chat_booking_shows_in_the_api(client: TestClient, key: str, tmp_p
     say(text="növbəni ləğv et")
     say(text="bəli")
     assert client.get(f"/api/v1/bookings/{code}", headers=auth(key)).json()["status"] == "cancelled"
+
+
+def test_the_web_chat_proves_a_number_through_the_verify_api(client: TestClient,
+                                                             tmp_path: Path) -> None:  # fmt: skip
+    url = "/api/v1/chat/verify-page-1/verify"
+    assert client.post(url, json={"phone": "salam"}).status_code == 422
+    assert client.post(url, json={"phone": "050 444 55 66", "code": "12"}).status_code == 422
+    sent = client.post(url, json={"phone": "050 444 55 66"})
+    assert sent.status_code == 200 and sent.json() == {"status": "sent", "tries_left": None}
+    sms = (tmp_path / "sms-demo.log").read_text(encoding="utf-8").splitlines()[-1]
+    code = re.search(r"\b\d{6}\b", sms).group(0)
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post(url, json={"phone": "050 444 55 66", "code": wrong}).json() == {
+        "status": "wrong", "tries_left": 4}  # fmt: skip
+    proven = client.post(url, json={"phone": "050 444 55 66", "code": code})
+    assert proven.json()["status"] == "proven"
+    # The conversation now knows the number: "my bookings" answers instead of asking for it.
+    reply = client.post("/api/v1/chat", json={"conversation_id": "verify-page-1",
+                                              "text": "növbəmi göstər"}).json()  # fmt: skip
+    assert "aktiv növbə tapmadım" in reply["replies"][-1]["text"]
+    for _ in range(2):
+        client.post(url, json={"phone": "050 444 55 66"})
+    limited = client.post(url, json={"phone": "050 444 55 66"})
+    assert limited.status_code == 429 and "Retry-After" in limited.headers

@@ -28,8 +28,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from pydantic import ValidationError
 
-from bot.booking_flow import parse_phone
 from bot.catalog import t
+from bot.identity import parse_phone
 from bot.logs import get_logger
 from bot.messages import ChatEngine, Command, Contact, Inbound
 from bot.people import People, Proof
