@@ -1,12 +1,10 @@
-"""The phone line (IVR) on Twilio Voice: webhooks in, TwiML out.
+"""The phone line (IVR) on Twilio Voice: a webhook's parameters in, TwiML out (the routes are
+in voice_routes.py).
 
-- POST /webhooks/twilio/voice — an incoming call. The caller's number (`From`) identifies the
-  person: the engine gets `Contact(phone=From, proof=carrier)` once, so booking look-ups work.
-  The conversation is "voice:<CallSid>".
-- POST /webhooks/twilio/voice/gather?seq=N — what the caller pressed or said (`Digits`,
-  `SpeechResult`), or nothing (a timeout: `actionOnEmptyResult`).
-- POST /webhooks/twilio/voice/dial?seq=N — how the transfer to a person ended.
-- POST /webhooks/twilio/voice/status — call status callbacks, recorded in Redis.
+An incoming call: the caller's number (`From`) identifies the person, so the engine gets
+`Contact(phone=From, proof=carrier)` once and booking look-ups work; the conversation is
+"voice:<CallSid>". Then each step is what the caller pressed or said (`Digits`,
+`SpeechResult`), or nothing (a timeout: `actionOnEmptyResult`), or how a transfer ended.
 
 Every prompt is an Azerbaijani audio file (`<Play>`, see audio.py) inside one
 `<Gather input="dtmf speech" language="az-AZ">` with hints from the passports. Keys: 1–9 pick a
@@ -35,8 +33,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -48,7 +44,6 @@ from bot.receipts import Receipts
 from channels.twilio import menu
 from channels.twilio.audio import AudioPrompts, speakable
 from channels.twilio.messaging import Messenger
-from channels.twilio.security import Signatures, public_origin
 from channels.twilio.texts import tx, words
 from nlu.normalize import fold
 
@@ -67,11 +62,6 @@ DIAL_TIMEOUT_SECONDS = 30
 MAX_HINTS = 100
 MAX_HINT_CHARS = 100
 SAY_FALLBACK_LANGUAGE = "tr-TR"  # the closest Twilio voice; only when audio cannot be made
-TWIML_TYPE = "application/xml"
-
-
-EngineGetter = Callable[[Request], ChatEngine]
-RedisGetter = Callable[[Request], "aioredis.Redis"]
 
 
 class Screen(BaseModel):
@@ -499,58 +489,3 @@ def _is_number(caller: str) -> bool:
 
 def _masked(number: str) -> str:
     return f"***{number[-2:]}" if _is_number(number) else "hidden"
-
-
-def voice_router(
-    channel: VoiceChannel,
-    signatures: Signatures,
-    public_base_url: str | None,
-    engine_getter: EngineGetter,
-    redis_getter: RedisGetter,
-) -> APIRouter:
-    router = APIRouter(prefix="/webhooks/twilio/voice", include_in_schema=False)
-
-    def seq_of(request: Request) -> int:
-        try:
-            return max(0, int(request.query_params.get("seq", "0")))
-        except ValueError:
-            return 0
-
-    def twiml(body: str) -> Response:
-        return Response(body, media_type=TWIML_TYPE, headers={"Cache-Control": "no-store"})
-
-    @router.post("")
-    async def incoming(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        base = public_origin(request, public_base_url)
-        return twiml(
-            await channel.incoming(redis_getter(request), engine_getter(request), params, base)
-        )
-
-    @router.post("/gather")
-    async def gather(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        base = public_origin(request, public_base_url)
-        return twiml(
-            await channel.gather(
-                redis_getter(request), engine_getter(request), params, seq_of(request), base
-            )
-        )
-
-    @router.post("/dial")
-    async def dial(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        base = public_origin(request, public_base_url)
-        return twiml(
-            await channel.dial_ended(
-                redis_getter(request), engine_getter(request), params, seq_of(request), base
-            )
-        )
-
-    @router.post("/status")
-    async def status(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        await channel.status(redis_getter(request), params)
-        return Response(status_code=204)
-
-    return router
