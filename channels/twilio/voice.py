@@ -1,107 +1,58 @@
-"""The phone line (IVR) on Twilio Voice: a webhook's parameters in, TwiML out (the routes are
-in voice_routes.py).
+"""The phone line (IVR) on Twilio Voice: the call flow, from a webhook's parameters to its TwiML.
 
 An incoming call: the caller's number (`From`) identifies the person, so the engine gets
 `Contact(phone=From, proof=carrier)` once and booking look-ups work; the conversation is
-"voice:<CallSid>". Then each step is what the caller pressed or said (`Digits`,
-`SpeechResult`), or nothing (a timeout: `actionOnEmptyResult`), or how a transfer ended.
+"voice:<CallSid>". Then each step is a key, speech or nothing (a timeout): 1–9 pick a choice
+(menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
+DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main
+menu (the engine's "main" choice when the menu has one, else the engine's main-menu command).
+Speech goes through the NLU, except a choice's own title or a digit's name ("iki"), which pick
+that choice. Long content is read briefly with "1 – the full text by SMS". Silence or a key that
+is not in the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
 
-Every prompt is an Azerbaijani audio file (`<Play>`, see audio.py) inside one
-`<Gather input="dtmf speech" language="az-AZ">` with hints from the passports. Keys: 1–9 pick a
-choice (menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
-DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main menu
-(the engine's "main" choice when the menu has one, else the engine's main-menu command
-the catalog, which the NLU reads as "list the services"). Speech goes through the NLU, except a
-choice's own title or a digit's name ("iki"), which pick that choice.
-Long content is read briefly with "1 – the full text by SMS". Silence or a key that is not in
-the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
+Retries: each request carries `seq`; the TwiML answered for (CallSid, seq) is kept and a retried
+webhook gets it back without another engine turn (and `Inbound.message_id` is "<CallSid>:<seq>",
+so the engine would not repeat the turn either). A request for any other seq than the expected
+one replays the current prompt and changes nothing.
 
-Retries: each request carries `seq`; the TwiML answered for (CallSid, seq) is kept in Redis and a
-retried webhook gets it back without another engine turn (and `Inbound.message_id` is
-"<CallSid>:<seq>", so the engine would not repeat the turn either). A request for any other seq
-than the expected one replays the current prompt and changes nothing.
+The parts: voice_screen (Screen, Reply, the engine's replies for the ear), voice_keys (what a
+key or word means on a screen), voice_twiml (Reply → TwiML with the audio prompts), voice_routes
+(the signed FastAPI webhooks).
 
-The channel's records, kept by the core's channel state (namespace "twilio"):
+The call's records, kept by the core's channel state (namespace "twilio"):
 call:<CallSid>:screen (what is being offered), …:twiml:<seq>, …:status, …:events (the call's
 transcript), and the lock lock:voice:<CallSid>.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel, Field
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from typing import TYPE_CHECKING
 
 from bot.channel_state import ChannelState
 from bot.logs import get_logger
-from bot.messages import ChatEngine, Choice, Command, Contact, Inbound, Outbound
+from bot.messages import ChatEngine, Command, Contact, Inbound
 from bot.people import People, Proof
 from bot.receipts import Receipts
-from channels.twilio import menu
-from channels.twilio.audio import AudioPrompts, speakable
+from channels.twilio import menu, voice_keys, voice_twiml
+from channels.twilio.audio import AudioPrompts
 from channels.twilio.messaging import Messenger
-from channels.twilio.texts import tx, words
-from nlu.normalize import fold
+from channels.twilio.texts import tx
+from channels.twilio.voice_screen import Reply, Screen, from_engine
+from channels.twilio.voice_twiml import speech_hints
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+# speech_hints lives in voice_twiml; its old import path still works.
+__all__ = ["VoiceChannel", "call_event_count", "call_events", "speech_hints"]
 
 log = get_logger("dost.twilio.voice")
 
 NAMESPACE = "twilio"
 CALL_TTL_SECONDS = 4 * 3600
 EVENTS_LIMIT = 500
-MAX_REPROMPTS = 2  # silent or wrong answers that just repeat the prompt
-GATHER_TIMEOUT_SECONDS = 6
-PHONE_TIMEOUT_SECONDS = 10
-DIAL_TIMEOUT_SECONDS = 30
-MAX_HINTS = 100
-MAX_HINT_CHARS = 100
-SAY_FALLBACK_LANGUAGE = "tr-TR"  # the closest Twilio voice; only when audio cannot be made
-
-
-class Screen(BaseModel):
-    """What the caller is being offered: enough to repeat it, page it and map the keys."""
-
-    seq: int  # the seq of the request expected next
-    texts: list[str] = Field(default_factory=list)  # what was said before the menu
-    choices: list[Choice] = Field(default_factory=list)  # the engine's choices, all of them
-    page: int = 0
-    full_text: str | None = None  # long content that 1 sends by SMS
-    # phone / code: the engine asked for a number typed in digits (a phone number, an SMS code)
-    mode: Literal["menu", "phone", "code"] = "menu"
-    can_sms: bool = False  # the caller's number is known and SMS can be sent to it
-    misses: int = 0  # silences and wrong keys in a row
-
-
-class Reply(BaseModel):
-    """One step's outcome before it becomes TwiML."""
-
-    prefix: list[str] = Field(default_factory=list)  # said first ("I did not hear you")
-    screen: Screen | None = None  # then this menu, in a Gather
-    final: bool = False  # the last chance: "0 for a person, or the call ends"
-    menu_only: bool = False  # the screen's texts were just heard: only the keys again
-    dial: bool = False
-    goodbye: bool = False  # say goodbye and hang up
-
-
-def speech_hints(passports: Sequence[object], extra: Sequence[str] = ()) -> list[str]:
-    """Service names and aliases plus the channel's own words, as Twilio's `hints` wants them."""
-    seen: set[str] = set()
-    hints: list[str] = []
-    candidates: list[str] = [*extra]
-    for p in passports:
-        candidates += [getattr(p, "display_name", ""), *getattr(p, "aliases", [])]
-    for raw in candidates:
-        hint = " ".join(raw.replace(",", " ").split())[:MAX_HINT_CHARS]
-        if hint and hint.casefold() not in seen:
-            seen.add(hint.casefold())
-            hints.append(hint)
-    return hints[:MAX_HINTS]
 
 
 class VoiceChannel:
@@ -201,7 +152,7 @@ class VoiceChannel:
             inbound = Inbound(
                 conversation_id=conversation, channel=self.channel, message_id=mid, **kw
             )
-            return self._from_engine(await engine.handle(inbound), screen)
+            return from_engine(await engine.handle(inbound), screen)
 
         if digits:
             await self._event(redis, sid, "caller", digits=digits)
@@ -220,16 +171,16 @@ class VoiceChannel:
         if digits == "0":
             return await self._person(ask, screen)
         if digits:
-            entry = self._entry(screen, digits)
+            entry = voice_keys.pressed(screen, digits)
             if entry is None:
-                return self._missed(screen, tx("voice.invalid_key"))
+                return voice_keys.missed(screen, tx("voice.invalid_key"))
             return await self._pick(redis, ask, sid, params, screen, entry)
         if speech:
-            entry = self._spoken_entry(screen, speech)
+            entry = voice_keys.spoken(screen, speech)
             if entry is not None:
                 return await self._pick(redis, ask, sid, params, screen, entry)
             return await ask(text=speech)
-        return self._missed(screen, tx("voice.not_heard"))
+        return voice_keys.missed(screen, tx("voice.not_heard"))
 
     async def _on_dial_ended(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
         status = params.get("DialCallStatus", "")
@@ -306,65 +257,7 @@ class VoiceChannel:
         await self._event(redis, sid, "sms", text=text)
         return Reply(prefix=[tx("voice.sms_sent")], screen=screen, menu_only=True)
 
-    def _missed(self, screen: Screen, what: str) -> Reply:
-        screen.misses += 1
-        if screen.misses <= MAX_REPROMPTS:
-            return Reply(prefix=[what], screen=screen)
-        if screen.misses == MAX_REPROMPTS + 1:
-            return Reply(prefix=[what], screen=screen, final=True)
-        return Reply(goodbye=True)
-
-    def _from_engine(self, replies: list[Outbound], screen: Screen) -> Reply:
-        if not replies:  # the engine saw this message already: the current prompt again
-            return Reply(screen=screen)
-        texts: list[str] = []
-        full_text = None
-        for out in replies:
-            if out.handoff is not None:
-                continue  # its text is for chats ("call 142"); the caller is put through
-            body = menu.without_sources(out)
-            if menu.is_long(body):
-                full_text = out.text
-                body = f"{menu.brief(body)}\n{tx('voice.brief_more')}"
-            texts.append(body)
-        choices = [c for out in replies for c in out.choices]
-        new = Screen(
-            seq=screen.seq,
-            texts=texts,
-            choices=choices,
-            full_text=full_text,
-            mode=next((o.expects for o in replies if o.expects), "menu"),
-            can_sms=screen.can_sms,
-        )
-        if any(o.handoff is not None for o in replies):
-            return Reply(screen=new, dial=True)
-        if any(o.hangup for o in replies):  # the core ended the conversation: the call's goodbye
-            said = [menu.without_sources(o) for o in replies if not (o.hangup or o.handoff)]
-            return Reply(prefix=said, goodbye=True)
-        return Reply(screen=new)
-
-    # --- keys ------------------------------------------------------------------------------
-
-    def _sms_offer(self, screen: Screen) -> bool:
-        return bool(screen.full_text) and screen.can_sms
-
-    def _entries(self, screen: Screen) -> list[menu.Entry]:
-        return menu.keypad(screen.choices, page=screen.page, sms_offer=self._sms_offer(screen))
-
-    def _entry(self, screen: Screen, digits: str) -> menu.Entry | None:
-        return next((e for e in self._entries(screen) if e.digit == digits), None)
-
-    def _spoken_entry(self, screen: Screen, speech: str) -> menu.Entry | None:
-        said = fold(speech).strip(" .!?")
-        digit_words = [fold(w) for w in words("voice.digit_words")]
-        for e in self._entries(screen):
-            if said == fold(e.title) or (
-                said in digit_words and str(digit_words.index(said)) == e.digit
-            ):
-                return e
-        return None
-
-    # --- TwiML -------------------------------------------------------------------------------
+    # --- the answer ----------------------------------------------------------------------------
 
     async def _finish(self, redis, sid: str, seq: int, reply: Reply, base: str) -> str:
         said: list[str] = []
@@ -385,71 +278,9 @@ class VoiceChannel:
         return twiml
 
     async def _render(self, reply: Reply, base: str, said: list[str] | None = None) -> str:
-        """The TwiML of a reply; what it says is appended to `said`."""
-        response = VoiceResponse()
-        said = [] if said is None else said
-
-        async def speak(target, texts: Sequence[str]) -> None:
-            spoken = [s for s in (speakable(text) for text in texts) if s]
-            keys = await asyncio.gather(
-                *(self.audio.ensure(s) for s in spoken)
-            )  # rendered in threads
-            for text, key in zip(spoken, keys, strict=True):
-                said.append(text)
-                if key is not None:
-                    target.play(f"{base}/audio/{key}.wav")
-                else:
-                    target.say(text, language=SAY_FALLBACK_LANGUAGE)
-
-        screen = reply.screen
-        if reply.goodbye:
-            await speak(response, [*reply.prefix, tx("voice.goodbye")])
-            response.hangup()
-        elif reply.dial:
-            await speak(
-                response, [*reply.prefix, *(screen.texts if screen else []), tx("voice.connecting")]
-            )
-            seq = screen.seq if screen else 0
-            response.dial(
-                self.call_center,
-                action=f"{base}/webhooks/twilio/voice/dial?seq={seq}",
-                method="POST",
-                timeout=DIAL_TIMEOUT_SECONDS,
-            )
-        elif screen is not None:
-            action = f"{base}/webhooks/twilio/voice/gather?seq={screen.seq}"
-            gather = self._gather(screen, action)
-            lines = [*reply.prefix]
-            if not (reply.final or reply.menu_only):
-                lines += screen.texts
-            if screen.mode != "menu":
-                lines.append(tx(f"voice.{screen.mode}_prompt"))
-            elif reply.final:
-                lines.append(tx("voice.final_navigation"))
-            else:
-                lines += menu.menu_lines(self._entries(screen))
-                lines.append(tx("voice.navigation"))
-            await speak(gather, lines)
-            response.append(gather)
-            response.redirect(action, method="POST")  # if Twilio ever falls through the Gather
-        return str(response)
-
-    def _gather(self, screen: Screen, action: str) -> Gather:
-        hints = speech_hints(
-            [], [*(c.title for c in menu.keypad_choices(screen.choices)), *self.hints]
+        return await voice_twiml.render(
+            reply, base, audio=self.audio, call_center=self.call_center, hints=self.hints, said=said
         )
-        common = {
-            "input": "dtmf speech",
-            "action": action,
-            "method": "POST",
-            "language": "az-AZ",
-            "hints": ", ".join(hints),
-            "speech_timeout": "auto",
-            "action_on_empty_result": True,
-        }
-        if screen.mode != "menu":
-            return Gather(finish_on_key="#", timeout=PHONE_TIMEOUT_SECONDS, **common)
-        return Gather(num_digits=1, timeout=GATHER_TIMEOUT_SECONDS, **common)
 
     # --- the call's records --------------------------------------------------------------------
 
