@@ -16,12 +16,8 @@ so the engine would not repeat the turn either). A request for any other seq tha
 one replays the current prompt and changes nothing.
 
 The parts: voice_screen (Screen, Reply, the engine's replies for the ear), voice_keys (what a
-key or word means on a screen), voice_twiml (Reply → TwiML with the audio prompts), voice_routes
-(the signed FastAPI webhooks).
-
-The call's records, kept by the core's channel state (namespace "twilio"):
-call:<CallSid>:screen (what is being offered), …:twiml:<seq>, …:status, …:events (the call's
-transcript), and the lock lock:voice:<CallSid>.
+key or word means on a screen), voice_twiml (Reply → TwiML with the audio prompts), voice_calls
+(the call's records and transcript), voice_routes (the signed FastAPI webhooks).
 """
 
 from __future__ import annotations
@@ -30,7 +26,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.channel_state import ChannelState
 from bot.logs import get_logger
 from bot.messages import ChatEngine, Command, Contact, Inbound
 from bot.people import People, Proof
@@ -39,20 +34,19 @@ from channels.twilio import menu, voice_keys, voice_twiml
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.messaging import Messenger
 from channels.twilio.texts import tx
+from channels.twilio.voice_calls import CallRecords
 from channels.twilio.voice_screen import Reply, Screen, from_engine
 from channels.twilio.voice_twiml import speech_hints
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
-# speech_hints lives in voice_twiml; its old import path still works.
-__all__ = ["VoiceChannel", "call_event_count", "call_events", "speech_hints"]
+__all__ = ["VoiceChannel", "speech_hints"]  # speech_hints: its old import path still works
 
 log = get_logger("dost.twilio.voice")
 
-NAMESPACE = "twilio"
-CALL_TTL_SECONDS = 4 * 3600
-EVENTS_LIMIT = 500
+Ask = Callable[..., Awaitable[Reply]]  # one engine turn for this step: ask(text=…), ask(choice=…)
+Handler = Callable[[CallRecords, ChatEngine, dict[str, str], Screen, int], Awaitable[Reply]]
 
 
 class VoiceChannel:
@@ -76,14 +70,14 @@ class VoiceChannel:
     async def incoming(
         self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], base: str
     ) -> str:
-        sid = params.get("CallSid", "")
-        async with self._lock(redis, sid):
-            cached = await ChannelState(redis, NAMESPACE).get(_name(sid, "twiml:0"))
+        call = CallRecords(redis, params.get("CallSid", ""))
+        async with call.lock():
+            cached = await call.answered(0)
             if cached is not None:
                 return cached
-            await self._event(redis, sid, "call", from_=_masked(params.get("From", "")))
-            reply = await self._start(engine, sid, params.get("From", ""), seq=1)
-            return await self._finish(redis, sid, 0, reply, base)
+            await call.event("call", from_=_masked(params.get("From", "")))
+            reply = await self._start(engine, call.sid, params.get("From", ""), seq=1)
+            return await self._finish(call, 0, reply, base)
 
     async def gather(
         self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
@@ -106,11 +100,9 @@ class VoiceChannel:
         if params.get("CallDuration"):
             fields["duration"] = params["CallDuration"]
         ended = fields["status"] in ("completed", "busy", "failed", "no-answer", "canceled")
-        await ChannelState(redis, NAMESPACE).update(
-            _name(sid, "status"), fields, CALL_TTL_SECONDS,
-            delete=[_name(sid, "screen")] if ended else [],  # the TwiML cache stays for retries
-        )  # fmt: skip
-        await self._event(redis, sid, "status", status=fields["status"])
+        call = CallRecords(redis, sid)
+        await call.set_status(fields, ended=ended)
+        await call.event("status", status=fields["status"])
 
     # --- one step ----------------------------------------------------------------------------
 
@@ -121,32 +113,37 @@ class VoiceChannel:
         params: dict[str, str],
         seq: int,
         base: str,
-        handler: Callable[..., Awaitable[Reply]],
+        handler: Handler,
     ) -> str:
-        sid = params.get("CallSid", "")
-        store = ChannelState(redis, NAMESPACE)
-        async with self._lock(redis, sid):
-            cached = await store.get(_name(sid, f"twiml:{seq}"))
+        call = CallRecords(redis, params.get("CallSid", ""))
+        async with call.lock():
+            cached = await call.answered(seq)
             if cached is not None:
                 log.info("voice retry answered from cache", seq=seq)
                 return cached
-            raw = await store.get(_name(sid, "screen"))
-            if raw is None:  # an unknown or expired call: start over
-                reply = await self._start(engine, sid, params.get("From", ""), seq=seq + 1)
-                return await self._finish(redis, sid, seq, reply, base)
-            screen = Screen.model_validate_json(raw)
+            screen = await call.screen()
+            if screen is None:  # an unknown or expired call: start over
+                reply = await self._start(engine, call.sid, params.get("From", ""), seq=seq + 1)
+                return await self._finish(call, seq, reply, base)
             if seq != screen.seq:  # a stale or forged step: say the current prompt again
                 log.info("voice step out of sequence", seq=seq, expected=screen.seq)
                 return await self._render(Reply(screen=screen), base)
             screen.seq = seq + 1
-            reply = await handler(redis, engine, sid, params, screen, seq)
-            return await self._finish(redis, sid, seq, reply, base)
+            reply = await handler(call, engine, params, screen, seq)
+            return await self._finish(call, seq, reply, base)
 
-    async def _on_gather(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
+    async def _on_gather(
+        self,
+        call: CallRecords,
+        engine: ChatEngine,
+        params: dict[str, str],
+        screen: Screen,
+        seq: int,
+    ) -> Reply:
         digits = params.get("Digits", "").strip()
         speech = params.get("SpeechResult", "").strip()
-        conversation = f"{self.channel}:{sid}"
-        mid = f"{sid}:{seq}"
+        conversation = f"{self.channel}:{call.sid}"
+        mid = f"{call.sid}:{seq}"
 
         async def ask(**kw: object) -> Reply:
             inbound = Inbound(
@@ -155,9 +152,9 @@ class VoiceChannel:
             return from_engine(await engine.handle(inbound), screen)
 
         if digits:
-            await self._event(redis, sid, "caller", digits=digits)
+            await call.event("caller", digits=digits)
         elif speech:
-            await self._event(redis, sid, "caller", speech=speech)
+            await call.event("caller", speech=speech)
 
         if screen.mode != "menu" and digits and digits not in ("*", "0"):
             return await ask(text=digits.rstrip("#"))
@@ -174,17 +171,24 @@ class VoiceChannel:
             entry = voice_keys.pressed(screen, digits)
             if entry is None:
                 return voice_keys.missed(screen, tx("voice.invalid_key"))
-            return await self._pick(redis, ask, sid, params, screen, entry)
+            return await self._pick(call, ask, params, screen, entry)
         if speech:
             entry = voice_keys.spoken(screen, speech)
             if entry is not None:
-                return await self._pick(redis, ask, sid, params, screen, entry)
+                return await self._pick(call, ask, params, screen, entry)
             return await ask(text=speech)
         return voice_keys.missed(screen, tx("voice.not_heard"))
 
-    async def _on_dial_ended(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
+    async def _on_dial_ended(
+        self,
+        call: CallRecords,
+        engine: ChatEngine,
+        params: dict[str, str],
+        screen: Screen,
+        seq: int,
+    ) -> Reply:
         status = params.get("DialCallStatus", "")
-        await self._event(redis, sid, "dial_ended", status=status)
+        await call.event("dial_ended", status=status)
         if status in ("completed", "answered"):
             return Reply(goodbye=True)
         screen.misses = 0
@@ -216,7 +220,7 @@ class VoiceChannel:
             screen=Screen(seq=seq, texts=[tx("voice.welcome")], choices=choices, can_sms=can_sms)
         )
 
-    async def _person(self, ask, screen: Screen) -> Reply:
+    async def _person(self, ask: Ask, screen: Screen) -> Reply:
         """0: tell the engine's hand-off point (live operators plug in there), then dial."""
         person = next((c.id for c in screen.choices if c.id in menu.PERSON_CHOICES), None)
         reply = await (ask(choice=person) if person else ask(command=Command.PERSON))
@@ -227,25 +231,27 @@ class VoiceChannel:
             )
         return reply
 
-    async def _pick(self, redis, ask, sid, params, screen: Screen, entry: menu.Entry) -> Reply:
+    async def _pick(
+        self, call: CallRecords, ask: Ask, params: dict[str, str], screen: Screen, entry: menu.Entry
+    ) -> Reply:
         screen.misses = 0
         if entry.value == menu.NEXT_PAGE:
             screen.page += 1
             return Reply(screen=screen)
         if entry.value == menu.SMS_OFFER:
-            return await self._send_full_text(redis, sid, params, screen)
+            return await self._send_full_text(call, params, screen)
         return await ask(choice=entry.value)
 
     async def _send_full_text(
-        self, redis, sid: str, params: dict[str, str], screen: Screen
+        self, call: CallRecords, params: dict[str, str], screen: Screen
     ) -> Reply:
         text, screen.full_text = screen.full_text or "", None  # sent once; the offer is gone
         caller = params.get("From", "")
         try:
-            if await People(redis).is_opted_out("sms", caller):
+            if await People(call.redis).is_opted_out("sms", caller):
                 raise RuntimeError("the caller opted out of SMS")  # STOP / DAYANDIR earlier
             if self.messenger is not None:  # never to a simulated number (Messenger refuses)
-                receipts = Receipts(redis)
+                receipts = Receipts(call.redis)
                 for message_sid in await self.messenger.send(caller, text):
                     await receipts.record(message_sid, status="queued", channel="sms",
                                           direction="outbound")  # fmt: skip
@@ -254,64 +260,28 @@ class VoiceChannel:
         except Exception as exc:
             log.warning("SMS from a call failed", error=f"{type(exc).__name__}: {exc}")
             return Reply(prefix=[tx("voice.sms_failed")], screen=screen, menu_only=True)
-        await self._event(redis, sid, "sms", text=text)
+        await call.event("sms", text=text)
         return Reply(prefix=[tx("voice.sms_sent")], screen=screen, menu_only=True)
 
     # --- the answer ----------------------------------------------------------------------------
 
-    async def _finish(self, redis, sid: str, seq: int, reply: Reply, base: str) -> str:
+    async def _finish(self, call: CallRecords, seq: int, reply: Reply, base: str) -> str:
+        """The step's TwiML, kept for retries with the screen that follows, and its transcript."""
         said: list[str] = []
         twiml = await self._render(reply, base, said)
-        put = {_name(sid, f"twiml:{seq}"): (twiml, CALL_TTL_SECONDS)}
-        gone: list[str] = []
-        if reply.screen is not None and not reply.goodbye:
-            put[_name(sid, "screen")] = (reply.screen.model_dump_json(), CALL_TTL_SECONDS)
-        else:
-            gone.append(_name(sid, "screen"))
-        await ChannelState(redis, NAMESPACE).write(put, gone)
+        await call.save(seq, twiml, None if reply.goodbye else reply.screen)
         if said:
-            await self._event(redis, sid, "prompt", texts=said)
+            await call.event("prompt", texts=said)
         if reply.dial:
-            await self._event(redis, sid, "dial", number=self.call_center)
+            await call.event("dial", number=self.call_center)
         elif reply.goodbye:
-            await self._event(redis, sid, "hangup")
+            await call.event("hangup")
         return twiml
 
     async def _render(self, reply: Reply, base: str, said: list[str] | None = None) -> str:
         return await voice_twiml.render(
             reply, base, audio=self.audio, call_center=self.call_center, hints=self.hints, said=said
         )
-
-    # --- the call's records --------------------------------------------------------------------
-
-    @staticmethod
-    def _lock(redis: aioredis.Redis, sid: str):
-        return ChannelState(redis, NAMESPACE).lock(
-            f"lock:voice:{sid}", timeout=60, blocking_timeout=60
-        )
-
-    async def _event(self, redis: aioredis.Redis, sid: str, kind: str, **data: object) -> None:
-        entry = {
-            "at": datetime.now(UTC).isoformat(),
-            "kind": kind,
-            **{k.rstrip("_"): v for k, v in data.items()},
-        }
-        await ChannelState(redis, NAMESPACE).append(
-            _name(sid, "events"), entry, limit=EVENTS_LIMIT, ttl=CALL_TTL_SECONDS
-        )
-
-
-def _name(sid: str, part: str) -> str:
-    return f"call:{sid}:{part}"
-
-
-async def call_events(redis: aioredis.Redis, sid: str, start: int = 0) -> list[dict]:
-    """The call's transcript as the caller experienced it (prompts, keys, speech, SMS, dial)."""
-    return await ChannelState(redis, NAMESPACE).entries(_name(sid, "events"), start)
-
-
-async def call_event_count(redis: aioredis.Redis, sid: str) -> int:
-    return await ChannelState(redis, NAMESPACE).count(_name(sid, "events"))
 
 
 def _is_number(caller: str) -> bool:
