@@ -45,8 +45,9 @@ __all__ = ["VoiceChannel", "speech_hints"]  # speech_hints: its old import path 
 
 log = get_logger("dost.twilio.voice")
 
+Params = dict[str, str]  # a webhook's form fields
 Ask = Callable[..., Awaitable[Reply]]  # one engine turn for this step: ask(text=…), ask(choice=…)
-Handler = Callable[[CallRecords, ChatEngine, dict[str, str], Screen, int], Awaitable[Reply]]
+Handler = Callable[[CallRecords, ChatEngine, Params, Screen, int], Awaitable[Reply]]
 
 
 class VoiceChannel:
@@ -68,7 +69,7 @@ class VoiceChannel:
     # --- the webhooks ------------------------------------------------------------------------
 
     async def incoming(
-        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], base: str
+        self, redis: aioredis.Redis, engine: ChatEngine, params: Params, base: str
     ) -> str:
         call = CallRecords(redis, params.get("CallSid", ""))
         async with call.lock():
@@ -80,16 +81,16 @@ class VoiceChannel:
             return await self._finish(call, 0, reply, base)
 
     async def gather(
-        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
+        self, redis: aioredis.Redis, engine: ChatEngine, params: Params, seq: int, base: str
     ) -> str:
         return await self._step(redis, engine, params, seq, base, self._on_gather)
 
     async def dial_ended(
-        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
+        self, redis: aioredis.Redis, engine: ChatEngine, params: Params, seq: int, base: str
     ) -> str:
         return await self._step(redis, engine, params, seq, base, self._on_dial_ended)
 
-    async def status(self, redis: aioredis.Redis, params: dict[str, str]) -> None:
+    async def status(self, redis: aioredis.Redis, params: Params) -> None:
         sid = params.get("CallSid", "")
         if not sid:
             return
@@ -110,7 +111,7 @@ class VoiceChannel:
         self,
         redis: aioredis.Redis,
         engine: ChatEngine,
-        params: dict[str, str],
+        params: Params,
         seq: int,
         base: str,
         handler: Handler,
@@ -133,12 +134,7 @@ class VoiceChannel:
             return await self._finish(call, seq, reply, base)
 
     async def _on_gather(
-        self,
-        call: CallRecords,
-        engine: ChatEngine,
-        params: dict[str, str],
-        screen: Screen,
-        seq: int,
+        self, call: CallRecords, engine: ChatEngine, params: Params, screen: Screen, seq: int
     ) -> Reply:
         digits = params.get("Digits", "").strip()
         speech = params.get("SpeechResult", "").strip()
@@ -180,12 +176,7 @@ class VoiceChannel:
         return voice_keys.missed(screen, tx("voice.not_heard"))
 
     async def _on_dial_ended(
-        self,
-        call: CallRecords,
-        engine: ChatEngine,
-        params: dict[str, str],
-        screen: Screen,
-        seq: int,
+        self, call: CallRecords, engine: ChatEngine, params: Params, screen: Screen, seq: int
     ) -> Reply:
         status = params.get("DialCallStatus", "")
         await call.event("dial_ended", status=status)
@@ -232,7 +223,7 @@ class VoiceChannel:
         return reply
 
     async def _pick(
-        self, call: CallRecords, ask: Ask, params: dict[str, str], screen: Screen, entry: menu.Entry
+        self, call: CallRecords, ask: Ask, params: Params, screen: Screen, entry: menu.Entry
     ) -> Reply:
         screen.misses = 0
         if entry.value == menu.NEXT_PAGE:
@@ -242,9 +233,7 @@ class VoiceChannel:
             return await self._send_full_text(call, params, screen)
         return await ask(choice=entry.value)
 
-    async def _send_full_text(
-        self, call: CallRecords, params: dict[str, str], screen: Screen
-    ) -> Reply:
+    async def _send_full_text(self, call: CallRecords, params: Params, screen: Screen) -> Reply:
         text, screen.full_text = screen.full_text or "", None  # sent once; the offer is gone
         caller = params.get("From", "")
         try:
