@@ -25,7 +25,9 @@ from channels.twilio.messaging import (
 from channels.twilio.security import Signatures
 from channels.twilio.simulator import simulator_router, simulator_voice
 from channels.twilio.texts import words
-from channels.twilio.voice import VoiceChannel, speech_hints, voice_router
+from channels.twilio.voice import VoiceChannel
+from channels.twilio.voice_routes import voice_router
+from channels.twilio.voice_twiml import speech_hints
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

@@ -36,7 +36,8 @@ from channels.pages import Page
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.simulator_session import NAMESPACE, Session, Sessions, new_call_sid
 from channels.twilio.texts import section
-from channels.twilio.voice import VoiceChannel, call_event_count, call_events
+from channels.twilio.voice import VoiceChannel
+from channels.twilio.voice_calls import call_event_count, call_events
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

@@ -1,117 +1,53 @@
-"""The phone line (IVR) on Twilio Voice: webhooks in, TwiML out.
+"""The phone line (IVR) on Twilio Voice: the call flow, from a webhook's parameters to its TwiML.
 
-- POST /webhooks/twilio/voice — an incoming call. The caller's number (`From`) identifies the
-  person: the engine gets `Contact(phone=From, proof=carrier)` once, so booking look-ups work.
-  The conversation is "voice:<CallSid>".
-- POST /webhooks/twilio/voice/gather?seq=N — what the caller pressed or said (`Digits`,
-  `SpeechResult`), or nothing (a timeout: `actionOnEmptyResult`).
-- POST /webhooks/twilio/voice/dial?seq=N — how the transfer to a person ended.
-- POST /webhooks/twilio/voice/status — call status callbacks, recorded in Redis.
+An incoming call: the caller's number (`From`) identifies the person, so the engine gets
+`Contact(phone=From, proof=carrier)` once and booking look-ups work; the conversation is
+"voice:<CallSid>". Then each step is a key, speech or nothing (a timeout): 1–9 pick a choice
+(menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
+DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main
+menu (the engine's "main" choice when the menu has one, else the engine's main-menu command).
+Speech goes through the NLU, except a choice's own title or a digit's name ("iki"), which pick
+that choice. Long content is read briefly with "1 – the full text by SMS". Silence or a key that
+is not in the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
 
-Every prompt is an Azerbaijani audio file (`<Play>`, see audio.py) inside one
-`<Gather input="dtmf speech" language="az-AZ">` with hints from the passports. Keys: 1–9 pick a
-choice (menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
-DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main menu
-(the engine's "main" choice when the menu has one, else the engine's main-menu command
-the catalog, which the NLU reads as "list the services"). Speech goes through the NLU, except a
-choice's own title or a digit's name ("iki"), which pick that choice.
-Long content is read briefly with "1 – the full text by SMS". Silence or a key that is not in
-the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
+Retries: each request carries `seq`; the TwiML answered for (CallSid, seq) is kept and a retried
+webhook gets it back without another engine turn (and `Inbound.message_id` is "<CallSid>:<seq>",
+so the engine would not repeat the turn either). A request for any other seq than the expected
+one replays the current prompt and changes nothing.
 
-Retries: each request carries `seq`; the TwiML answered for (CallSid, seq) is kept in Redis and a
-retried webhook gets it back without another engine turn (and `Inbound.message_id` is
-"<CallSid>:<seq>", so the engine would not repeat the turn either). A request for any other seq
-than the expected one replays the current prompt and changes nothing.
-
-The channel's records, kept by the core's channel state (namespace "twilio"):
-call:<CallSid>:screen (what is being offered), …:twiml:<seq>, …:status, …:events (the call's
-transcript), and the lock lock:voice:<CallSid>.
+The parts: voice_screen (Screen, Reply, the engine's replies for the ear), voice_keys (what a
+key or word means on a screen), voice_twiml (Reply → TwiML with the audio prompts), voice_calls
+(the call's records and transcript), voice_routes (the signed FastAPI webhooks).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from pydantic import BaseModel, Field
-from twilio.twiml.voice_response import Gather, VoiceResponse
-
-from bot.channel_state import ChannelState
 from bot.logs import get_logger
-from bot.messages import ChatEngine, Choice, Command, Contact, Inbound, Outbound
+from bot.messages import ChatEngine, Command, Contact, Inbound
 from bot.people import People, Proof
 from bot.receipts import Receipts
-from channels.twilio import menu
-from channels.twilio.audio import AudioPrompts, speakable
+from channels.twilio import menu, voice_keys, voice_twiml
+from channels.twilio.audio import AudioPrompts
 from channels.twilio.messaging import Messenger
-from channels.twilio.security import Signatures, public_origin
-from channels.twilio.texts import tx, words
-from nlu.normalize import fold
+from channels.twilio.texts import tx
+from channels.twilio.voice_calls import CallRecords
+from channels.twilio.voice_screen import Reply, Screen, from_engine
+from channels.twilio.voice_twiml import speech_hints
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+__all__ = ["VoiceChannel", "speech_hints"]  # speech_hints: its old import path still works
+
 log = get_logger("dost.twilio.voice")
 
-NAMESPACE = "twilio"
-CALL_TTL_SECONDS = 4 * 3600
-EVENTS_LIMIT = 500
-MAX_REPROMPTS = 2  # silent or wrong answers that just repeat the prompt
-GATHER_TIMEOUT_SECONDS = 6
-PHONE_TIMEOUT_SECONDS = 10
-DIAL_TIMEOUT_SECONDS = 30
-MAX_HINTS = 100
-MAX_HINT_CHARS = 100
-SAY_FALLBACK_LANGUAGE = "tr-TR"  # the closest Twilio voice; only when audio cannot be made
-TWIML_TYPE = "application/xml"
-
-
-EngineGetter = Callable[[Request], ChatEngine]
-RedisGetter = Callable[[Request], "aioredis.Redis"]
-
-
-class Screen(BaseModel):
-    """What the caller is being offered: enough to repeat it, page it and map the keys."""
-
-    seq: int  # the seq of the request expected next
-    texts: list[str] = Field(default_factory=list)  # what was said before the menu
-    choices: list[Choice] = Field(default_factory=list)  # the engine's choices, all of them
-    page: int = 0
-    full_text: str | None = None  # long content that 1 sends by SMS
-    # phone / code: the engine asked for a number typed in digits (a phone number, an SMS code)
-    mode: Literal["menu", "phone", "code"] = "menu"
-    can_sms: bool = False  # the caller's number is known and SMS can be sent to it
-    misses: int = 0  # silences and wrong keys in a row
-
-
-class Reply(BaseModel):
-    """One step's outcome before it becomes TwiML."""
-
-    prefix: list[str] = Field(default_factory=list)  # said first ("I did not hear you")
-    screen: Screen | None = None  # then this menu, in a Gather
-    final: bool = False  # the last chance: "0 for a person, or the call ends"
-    menu_only: bool = False  # the screen's texts were just heard: only the keys again
-    dial: bool = False
-    goodbye: bool = False  # say goodbye and hang up
-
-
-def speech_hints(passports: Sequence[object], extra: Sequence[str] = ()) -> list[str]:
-    """Service names and aliases plus the channel's own words, as Twilio's `hints` wants them."""
-    seen: set[str] = set()
-    hints: list[str] = []
-    candidates: list[str] = [*extra]
-    for p in passports:
-        candidates += [getattr(p, "display_name", ""), *getattr(p, "aliases", [])]
-    for raw in candidates:
-        hint = " ".join(raw.replace(",", " ").split())[:MAX_HINT_CHARS]
-        if hint and hint.casefold() not in seen:
-            seen.add(hint.casefold())
-            hints.append(hint)
-    return hints[:MAX_HINTS]
+Params = dict[str, str]  # a webhook's form fields
+Ask = Callable[..., Awaitable[Reply]]  # one engine turn for this step: ask(text=…), ask(choice=…)
+Handler = Callable[[CallRecords, ChatEngine, Params, Screen, int], Awaitable[Reply]]
 
 
 class VoiceChannel:
@@ -133,28 +69,28 @@ class VoiceChannel:
     # --- the webhooks ------------------------------------------------------------------------
 
     async def incoming(
-        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], base: str
+        self, redis: aioredis.Redis, engine: ChatEngine, params: Params, base: str
     ) -> str:
-        sid = params.get("CallSid", "")
-        async with self._lock(redis, sid):
-            cached = await ChannelState(redis, NAMESPACE).get(_name(sid, "twiml:0"))
+        call = CallRecords(redis, params.get("CallSid", ""))
+        async with call.lock():
+            cached = await call.answered(0)
             if cached is not None:
                 return cached
-            await self._event(redis, sid, "call", from_=_masked(params.get("From", "")))
-            reply = await self._start(engine, sid, params.get("From", ""), seq=1)
-            return await self._finish(redis, sid, 0, reply, base)
+            await call.event("call", from_=_masked(params.get("From", "")))
+            reply = await self._start(engine, call.sid, params.get("From", ""), seq=1)
+            return await self._finish(call, 0, reply, base)
 
     async def gather(
-        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
+        self, redis: aioredis.Redis, engine: ChatEngine, params: Params, seq: int, base: str
     ) -> str:
         return await self._step(redis, engine, params, seq, base, self._on_gather)
 
     async def dial_ended(
-        self, redis: aioredis.Redis, engine: ChatEngine, params: dict[str, str], seq: int, base: str
+        self, redis: aioredis.Redis, engine: ChatEngine, params: Params, seq: int, base: str
     ) -> str:
         return await self._step(redis, engine, params, seq, base, self._on_dial_ended)
 
-    async def status(self, redis: aioredis.Redis, params: dict[str, str]) -> None:
+    async def status(self, redis: aioredis.Redis, params: Params) -> None:
         sid = params.get("CallSid", "")
         if not sid:
             return
@@ -165,11 +101,9 @@ class VoiceChannel:
         if params.get("CallDuration"):
             fields["duration"] = params["CallDuration"]
         ended = fields["status"] in ("completed", "busy", "failed", "no-answer", "canceled")
-        await ChannelState(redis, NAMESPACE).update(
-            _name(sid, "status"), fields, CALL_TTL_SECONDS,
-            delete=[_name(sid, "screen")] if ended else [],  # the TwiML cache stays for retries
-        )  # fmt: skip
-        await self._event(redis, sid, "status", status=fields["status"])
+        call = CallRecords(redis, sid)
+        await call.set_status(fields, ended=ended)
+        await call.event("status", status=fields["status"])
 
     # --- one step ----------------------------------------------------------------------------
 
@@ -177,46 +111,46 @@ class VoiceChannel:
         self,
         redis: aioredis.Redis,
         engine: ChatEngine,
-        params: dict[str, str],
+        params: Params,
         seq: int,
         base: str,
-        handler: Callable[..., Awaitable[Reply]],
+        handler: Handler,
     ) -> str:
-        sid = params.get("CallSid", "")
-        store = ChannelState(redis, NAMESPACE)
-        async with self._lock(redis, sid):
-            cached = await store.get(_name(sid, f"twiml:{seq}"))
+        call = CallRecords(redis, params.get("CallSid", ""))
+        async with call.lock():
+            cached = await call.answered(seq)
             if cached is not None:
                 log.info("voice retry answered from cache", seq=seq)
                 return cached
-            raw = await store.get(_name(sid, "screen"))
-            if raw is None:  # an unknown or expired call: start over
-                reply = await self._start(engine, sid, params.get("From", ""), seq=seq + 1)
-                return await self._finish(redis, sid, seq, reply, base)
-            screen = Screen.model_validate_json(raw)
+            screen = await call.screen()
+            if screen is None:  # an unknown or expired call: start over
+                reply = await self._start(engine, call.sid, params.get("From", ""), seq=seq + 1)
+                return await self._finish(call, seq, reply, base)
             if seq != screen.seq:  # a stale or forged step: say the current prompt again
                 log.info("voice step out of sequence", seq=seq, expected=screen.seq)
                 return await self._render(Reply(screen=screen), base)
             screen.seq = seq + 1
-            reply = await handler(redis, engine, sid, params, screen, seq)
-            return await self._finish(redis, sid, seq, reply, base)
+            reply = await handler(call, engine, params, screen, seq)
+            return await self._finish(call, seq, reply, base)
 
-    async def _on_gather(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
+    async def _on_gather(
+        self, call: CallRecords, engine: ChatEngine, params: Params, screen: Screen, seq: int
+    ) -> Reply:
         digits = params.get("Digits", "").strip()
         speech = params.get("SpeechResult", "").strip()
-        conversation = f"{self.channel}:{sid}"
-        mid = f"{sid}:{seq}"
+        conversation = f"{self.channel}:{call.sid}"
+        mid = f"{call.sid}:{seq}"
 
         async def ask(**kw: object) -> Reply:
             inbound = Inbound(
                 conversation_id=conversation, channel=self.channel, message_id=mid, **kw
             )
-            return self._from_engine(await engine.handle(inbound), screen)
+            return from_engine(await engine.handle(inbound), screen)
 
         if digits:
-            await self._event(redis, sid, "caller", digits=digits)
+            await call.event("caller", digits=digits)
         elif speech:
-            await self._event(redis, sid, "caller", speech=speech)
+            await call.event("caller", speech=speech)
 
         if screen.mode != "menu" and digits and digits not in ("*", "0"):
             return await ask(text=digits.rstrip("#"))
@@ -230,20 +164,22 @@ class VoiceChannel:
         if digits == "0":
             return await self._person(ask, screen)
         if digits:
-            entry = self._entry(screen, digits)
+            entry = voice_keys.pressed(screen, digits)
             if entry is None:
-                return self._missed(screen, tx("voice.invalid_key"))
-            return await self._pick(redis, ask, sid, params, screen, entry)
+                return voice_keys.missed(screen, tx("voice.invalid_key"))
+            return await self._pick(call, ask, params, screen, entry)
         if speech:
-            entry = self._spoken_entry(screen, speech)
+            entry = voice_keys.spoken(screen, speech)
             if entry is not None:
-                return await self._pick(redis, ask, sid, params, screen, entry)
+                return await self._pick(call, ask, params, screen, entry)
             return await ask(text=speech)
-        return self._missed(screen, tx("voice.not_heard"))
+        return voice_keys.missed(screen, tx("voice.not_heard"))
 
-    async def _on_dial_ended(self, redis, engine, sid, params, screen: Screen, seq: int) -> Reply:
+    async def _on_dial_ended(
+        self, call: CallRecords, engine: ChatEngine, params: Params, screen: Screen, seq: int
+    ) -> Reply:
         status = params.get("DialCallStatus", "")
-        await self._event(redis, sid, "dial_ended", status=status)
+        await call.event("dial_ended", status=status)
         if status in ("completed", "answered"):
             return Reply(goodbye=True)
         screen.misses = 0
@@ -275,7 +211,7 @@ class VoiceChannel:
             screen=Screen(seq=seq, texts=[tx("voice.welcome")], choices=choices, can_sms=can_sms)
         )
 
-    async def _person(self, ask, screen: Screen) -> Reply:
+    async def _person(self, ask: Ask, screen: Screen) -> Reply:
         """0: tell the engine's hand-off point (live operators plug in there), then dial."""
         person = next((c.id for c in screen.choices if c.id in menu.PERSON_CHOICES), None)
         reply = await (ask(choice=person) if person else ask(command=Command.PERSON))
@@ -286,25 +222,25 @@ class VoiceChannel:
             )
         return reply
 
-    async def _pick(self, redis, ask, sid, params, screen: Screen, entry: menu.Entry) -> Reply:
+    async def _pick(
+        self, call: CallRecords, ask: Ask, params: Params, screen: Screen, entry: menu.Entry
+    ) -> Reply:
         screen.misses = 0
         if entry.value == menu.NEXT_PAGE:
             screen.page += 1
             return Reply(screen=screen)
         if entry.value == menu.SMS_OFFER:
-            return await self._send_full_text(redis, sid, params, screen)
+            return await self._send_full_text(call, params, screen)
         return await ask(choice=entry.value)
 
-    async def _send_full_text(
-        self, redis, sid: str, params: dict[str, str], screen: Screen
-    ) -> Reply:
+    async def _send_full_text(self, call: CallRecords, params: Params, screen: Screen) -> Reply:
         text, screen.full_text = screen.full_text or "", None  # sent once; the offer is gone
         caller = params.get("From", "")
         try:
-            if await People(redis).is_opted_out("sms", caller):
+            if await People(call.redis).is_opted_out("sms", caller):
                 raise RuntimeError("the caller opted out of SMS")  # STOP / DAYANDIR earlier
             if self.messenger is not None:  # never to a simulated number (Messenger refuses)
-                receipts = Receipts(redis)
+                receipts = Receipts(call.redis)
                 for message_sid in await self.messenger.send(caller, text):
                     await receipts.record(message_sid, status="queued", channel="sms",
                                           direction="outbound")  # fmt: skip
@@ -313,184 +249,28 @@ class VoiceChannel:
         except Exception as exc:
             log.warning("SMS from a call failed", error=f"{type(exc).__name__}: {exc}")
             return Reply(prefix=[tx("voice.sms_failed")], screen=screen, menu_only=True)
-        await self._event(redis, sid, "sms", text=text)
+        await call.event("sms", text=text)
         return Reply(prefix=[tx("voice.sms_sent")], screen=screen, menu_only=True)
 
-    def _missed(self, screen: Screen, what: str) -> Reply:
-        screen.misses += 1
-        if screen.misses <= MAX_REPROMPTS:
-            return Reply(prefix=[what], screen=screen)
-        if screen.misses == MAX_REPROMPTS + 1:
-            return Reply(prefix=[what], screen=screen, final=True)
-        return Reply(goodbye=True)
+    # --- the answer ----------------------------------------------------------------------------
 
-    def _from_engine(self, replies: list[Outbound], screen: Screen) -> Reply:
-        if not replies:  # the engine saw this message already: the current prompt again
-            return Reply(screen=screen)
-        texts: list[str] = []
-        full_text = None
-        for out in replies:
-            if out.handoff is not None:
-                continue  # its text is for chats ("call 142"); the caller is put through
-            body = menu.without_sources(out)
-            if menu.is_long(body):
-                full_text = out.text
-                body = f"{menu.brief(body)}\n{tx('voice.brief_more')}"
-            texts.append(body)
-        choices = [c for out in replies for c in out.choices]
-        new = Screen(
-            seq=screen.seq,
-            texts=texts,
-            choices=choices,
-            full_text=full_text,
-            mode=next((o.expects for o in replies if o.expects), "menu"),
-            can_sms=screen.can_sms,
-        )
-        if any(o.handoff is not None for o in replies):
-            return Reply(screen=new, dial=True)
-        if any(o.hangup for o in replies):  # the core ended the conversation: the call's goodbye
-            said = [menu.without_sources(o) for o in replies if not (o.hangup or o.handoff)]
-            return Reply(prefix=said, goodbye=True)
-        return Reply(screen=new)
-
-    # --- keys ------------------------------------------------------------------------------
-
-    def _sms_offer(self, screen: Screen) -> bool:
-        return bool(screen.full_text) and screen.can_sms
-
-    def _entries(self, screen: Screen) -> list[menu.Entry]:
-        return menu.keypad(screen.choices, page=screen.page, sms_offer=self._sms_offer(screen))
-
-    def _entry(self, screen: Screen, digits: str) -> menu.Entry | None:
-        return next((e for e in self._entries(screen) if e.digit == digits), None)
-
-    def _spoken_entry(self, screen: Screen, speech: str) -> menu.Entry | None:
-        said = fold(speech).strip(" .!?")
-        digit_words = [fold(w) for w in words("voice.digit_words")]
-        for e in self._entries(screen):
-            if said == fold(e.title) or (
-                said in digit_words and str(digit_words.index(said)) == e.digit
-            ):
-                return e
-        return None
-
-    # --- TwiML -------------------------------------------------------------------------------
-
-    async def _finish(self, redis, sid: str, seq: int, reply: Reply, base: str) -> str:
+    async def _finish(self, call: CallRecords, seq: int, reply: Reply, base: str) -> str:
+        """The step's TwiML, kept for retries with the screen that follows, and its transcript."""
         said: list[str] = []
         twiml = await self._render(reply, base, said)
-        put = {_name(sid, f"twiml:{seq}"): (twiml, CALL_TTL_SECONDS)}
-        gone: list[str] = []
-        if reply.screen is not None and not reply.goodbye:
-            put[_name(sid, "screen")] = (reply.screen.model_dump_json(), CALL_TTL_SECONDS)
-        else:
-            gone.append(_name(sid, "screen"))
-        await ChannelState(redis, NAMESPACE).write(put, gone)
+        await call.save(seq, twiml, None if reply.goodbye else reply.screen)
         if said:
-            await self._event(redis, sid, "prompt", texts=said)
+            await call.event("prompt", texts=said)
         if reply.dial:
-            await self._event(redis, sid, "dial", number=self.call_center)
+            await call.event("dial", number=self.call_center)
         elif reply.goodbye:
-            await self._event(redis, sid, "hangup")
+            await call.event("hangup")
         return twiml
 
     async def _render(self, reply: Reply, base: str, said: list[str] | None = None) -> str:
-        """The TwiML of a reply; what it says is appended to `said`."""
-        response = VoiceResponse()
-        said = [] if said is None else said
-
-        async def speak(target, texts: Sequence[str]) -> None:
-            spoken = [s for s in (speakable(text) for text in texts) if s]
-            keys = await asyncio.gather(
-                *(self.audio.ensure(s) for s in spoken)
-            )  # rendered in threads
-            for text, key in zip(spoken, keys, strict=True):
-                said.append(text)
-                if key is not None:
-                    target.play(f"{base}/audio/{key}.wav")
-                else:
-                    target.say(text, language=SAY_FALLBACK_LANGUAGE)
-
-        screen = reply.screen
-        if reply.goodbye:
-            await speak(response, [*reply.prefix, tx("voice.goodbye")])
-            response.hangup()
-        elif reply.dial:
-            await speak(
-                response, [*reply.prefix, *(screen.texts if screen else []), tx("voice.connecting")]
-            )
-            seq = screen.seq if screen else 0
-            response.dial(
-                self.call_center,
-                action=f"{base}/webhooks/twilio/voice/dial?seq={seq}",
-                method="POST",
-                timeout=DIAL_TIMEOUT_SECONDS,
-            )
-        elif screen is not None:
-            action = f"{base}/webhooks/twilio/voice/gather?seq={screen.seq}"
-            gather = self._gather(screen, action)
-            lines = [*reply.prefix]
-            if not (reply.final or reply.menu_only):
-                lines += screen.texts
-            if screen.mode != "menu":
-                lines.append(tx(f"voice.{screen.mode}_prompt"))
-            elif reply.final:
-                lines.append(tx("voice.final_navigation"))
-            else:
-                lines += menu.menu_lines(self._entries(screen))
-                lines.append(tx("voice.navigation"))
-            await speak(gather, lines)
-            response.append(gather)
-            response.redirect(action, method="POST")  # if Twilio ever falls through the Gather
-        return str(response)
-
-    def _gather(self, screen: Screen, action: str) -> Gather:
-        hints = speech_hints(
-            [], [*(c.title for c in menu.keypad_choices(screen.choices)), *self.hints]
+        return await voice_twiml.render(
+            reply, base, audio=self.audio, call_center=self.call_center, hints=self.hints, said=said
         )
-        common = {
-            "input": "dtmf speech",
-            "action": action,
-            "method": "POST",
-            "language": "az-AZ",
-            "hints": ", ".join(hints),
-            "speech_timeout": "auto",
-            "action_on_empty_result": True,
-        }
-        if screen.mode != "menu":
-            return Gather(finish_on_key="#", timeout=PHONE_TIMEOUT_SECONDS, **common)
-        return Gather(num_digits=1, timeout=GATHER_TIMEOUT_SECONDS, **common)
-
-    # --- the call's records --------------------------------------------------------------------
-
-    @staticmethod
-    def _lock(redis: aioredis.Redis, sid: str):
-        return ChannelState(redis, NAMESPACE).lock(
-            f"lock:voice:{sid}", timeout=60, blocking_timeout=60
-        )
-
-    async def _event(self, redis: aioredis.Redis, sid: str, kind: str, **data: object) -> None:
-        entry = {
-            "at": datetime.now(UTC).isoformat(),
-            "kind": kind,
-            **{k.rstrip("_"): v for k, v in data.items()},
-        }
-        await ChannelState(redis, NAMESPACE).append(
-            _name(sid, "events"), entry, limit=EVENTS_LIMIT, ttl=CALL_TTL_SECONDS
-        )
-
-
-def _name(sid: str, part: str) -> str:
-    return f"call:{sid}:{part}"
-
-
-async def call_events(redis: aioredis.Redis, sid: str, start: int = 0) -> list[dict]:
-    """The call's transcript as the caller experienced it (prompts, keys, speech, SMS, dial)."""
-    return await ChannelState(redis, NAMESPACE).entries(_name(sid, "events"), start)
-
-
-async def call_event_count(redis: aioredis.Redis, sid: str) -> int:
-    return await ChannelState(redis, NAMESPACE).count(_name(sid, "events"))
 
 
 def _is_number(caller: str) -> bool:
@@ -499,58 +279,3 @@ def _is_number(caller: str) -> bool:
 
 def _masked(number: str) -> str:
     return f"***{number[-2:]}" if _is_number(number) else "hidden"
-
-
-def voice_router(
-    channel: VoiceChannel,
-    signatures: Signatures,
-    public_base_url: str | None,
-    engine_getter: EngineGetter,
-    redis_getter: RedisGetter,
-) -> APIRouter:
-    router = APIRouter(prefix="/webhooks/twilio/voice", include_in_schema=False)
-
-    def seq_of(request: Request) -> int:
-        try:
-            return max(0, int(request.query_params.get("seq", "0")))
-        except ValueError:
-            return 0
-
-    def twiml(body: str) -> Response:
-        return Response(body, media_type=TWIML_TYPE, headers={"Cache-Control": "no-store"})
-
-    @router.post("")
-    async def incoming(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        base = public_origin(request, public_base_url)
-        return twiml(
-            await channel.incoming(redis_getter(request), engine_getter(request), params, base)
-        )
-
-    @router.post("/gather")
-    async def gather(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        base = public_origin(request, public_base_url)
-        return twiml(
-            await channel.gather(
-                redis_getter(request), engine_getter(request), params, seq_of(request), base
-            )
-        )
-
-    @router.post("/dial")
-    async def dial(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        base = public_origin(request, public_base_url)
-        return twiml(
-            await channel.dial_ended(
-                redis_getter(request), engine_getter(request), params, seq_of(request), base
-            )
-        )
-
-    @router.post("/status")
-    async def status(request: Request) -> Response:
-        params = await signatures.verify(request, public_base_url)
-        await channel.status(redis_getter(request), params)
-        return Response(status_code=204)
-
-    return router
