@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answers import compose, source_footer
+from bot.answers import Answer, compose, source_footer
 from bot.booking_flow import BookingDialogue
 from bot.catalog import t
 from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.eligibility import EligibilityDialogue
-from bot.flows.compiler import main_menu, topic_for_intent, topics
+from bot.eligibility import EligibilityDialogue, has_rules
+from bot.flows.compiler import main_menu, topic_for, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
@@ -218,8 +218,10 @@ class Dialogue:
             state.eligibility = None  # the person moved on to another question
 
         # "bəs ünvanlı yardım üçün?" after a topic: same topic, the newly named service.
+        topic_id = None
         if named and state.topic and named != state.service and _ELLIPTIC.match(fold(text)):
-            intent, confident = self._follow_up_intent(text, named, state.topic)
+            intent, topic_id = self._follow_up(text, named, state.topic)
+            confident = True
             turn.intent = intent
 
         if not confident:
@@ -234,7 +236,7 @@ class Dialogue:
             self._failure(state, t("out_of_scope"), turn)
             return
         state.failures = 0
-        await self._intent(state, intent, named, conversation_id, turn, parsed)
+        await self._intent(state, intent, named, conversation_id, turn, parsed, topic_id=topic_id)
 
     async def _booking_text(
         self,
@@ -286,16 +288,17 @@ class Dialogue:
             return
         turn.say(t("booking.contact_saved"), self._main_choices())
 
-    def _follow_up_intent(self, text: str, named: str, topic: str) -> tuple[str, bool]:
-        """The intent of "bəs X üçün?": the previous topic, unless the words besides the
-        service name ask something else ("bəs ÜDSY-nin sənədləri?")."""
+    def _follow_up(self, text: str, named: str, topic: str) -> tuple[str, str | None]:
+        """The intent of "bəs X üçün?" and the topic it keeps: the previous topic (narrower
+        ones too, "by post"), unless the words besides the service name ask something else
+        ("bəs ÜDSY-nin sənədləri?"), when the topic is that question's."""
         rest = self.nlu.services.without_mention(text, named)
         content = [w for w in fold(rest).split() if w not in _FILLER]
         parsed = self.nlu.parse(rest, now=self.clock.now()) if content else None
         intent = parsed["intent"] if parsed else {"name": None, "confidence": 0.0}
         if intent["confidence"] >= self.nlu.threshold and intent["name"] in TOPIC_INTENTS:
-            return intent["name"], True
-        return topics()[topic].intent, True
+            return intent["name"], None
+        return topics()[topic].intent, topic
 
     def _clarify(self, state: ConversationState, parsed: dict, turn: Turn) -> None:
         candidates = [r["name"] for r in parsed["intent_ranking"] if r["name"] in _CLARIFIABLE][:2]
@@ -323,6 +326,8 @@ class Dialogue:
         conversation_id: str,
         turn: Turn,
         parsed: dict | None = None,
+        *,
+        topic_id: str | None = None,
     ) -> None:
         service = named or state.service
         if named:
@@ -372,7 +377,7 @@ class Dialogue:
             case "unsubscribe":
                 await self._unsubscribe(turn)
             case _ if intent in TOPIC_INTENTS or intent == "commission_date":
-                topic = topic_for_intent(intent)
+                topic = topics()[topic_id] if topic_id else topic_for(intent, _folded(parsed))
                 if service is None:
                     state.pending_topic = topic.id if topic else None
                     turn.say(t("menu.which_service"), self._service_choices())
@@ -432,15 +437,18 @@ class Dialogue:
         answer = compose(passport, topic_id)
         state.topic = topic_id
         turn.service = state.service
-        text = answer.text
-        if self.show_sources and answer.sources and answer.known:
-            text += "\n\n" + source_footer(answer.sources)
         flow = self.flows[state.service]
         choices = []
-        if topic_id == "eligibility" and (passport.curated.eligibility or answer.known):
+        if topic_id == "eligibility" and has_rules(passport):
             choices.append(choice(Pick.ELIGIBILITY, t("choice.eligibility_check")))
         choices += [c for c in self._topic_choices(flow) if c.id != f"t:{topic_id}"]
-        turn.say(text, _unique(choices), sources=answer.sources, service=state.service)
+        turn.say(self._with_sources(answer), _unique(choices), sources=answer.sources,
+                 service=state.service)  # fmt: skip
+
+    def _with_sources(self, answer: Answer) -> str:
+        if self.show_sources and answer.sources and answer.known:
+            return answer.text + "\n\n" + source_footer(answer.sources)
+        return answer.text
 
     def _topic_choices(self, flow: ServiceFlow) -> list[Choice]:
         choices = [choice(Pick.TOPIC, t(f"topic.{tid}"), tid) for tid in flow.menu]
@@ -517,6 +525,11 @@ _CLARIFIABLE = TOPIC_INTENTS | {"book_slot", "human_handoff", "list_services", "
 def _intent_title(intent: str) -> str:
     topic = topic_for_intent(intent)
     return t(f"topic.{topic.id}") if topic is not None else t(f"intent_title.{intent}")
+
+
+def _folded(parsed: dict | None) -> str:
+    """The question as nlu.normalize.fold gives it (a narrower topic is matched on it)."""
+    return fold(parsed["text"]) if parsed else ""
 
 
 def _yes_no(text: str, intent: str) -> bool | None:

@@ -53,24 +53,7 @@ class EligibilityDialogue:
     # --- rules -------------------------------------------------------------------------
 
     def _rules(self, passport: Passport) -> list[EligibilityRule]:
-        if passport.curated.eligibility:
-            return passport.curated.eligibility
-        users = passport.field("users")
-        if users is None or not users.is_shown or not users.options:
-            return []
-        labels = [option_sets()["user"].label(o) for o in users.options]
-        partial = users.state is FieldState.PARTIAL
-        question = "users_partial_question" if partial else "users_question"
-        return [
-            EligibilityRule(
-                id=USERS_RULE,
-                question=t(f"eligibility.{question}", items=inline(labels)),
-                effect="qualifies",
-                group=USERS_RULE,
-                explanation=t("eligibility.users_not", items=inline(labels)),
-                source=f"field:{users.number}",
-            )
-        ]
+        return rules_for(passport)
 
     def _users_partial(self, progress: EligibilityProgress) -> bool:
         """The check asks from a users field shown only in part."""
@@ -174,6 +157,33 @@ class EligibilityDialogue:
             if ref not in refs:
                 refs.append(ref)
         return refs
+
+
+def rules_for(passport: Passport) -> list[EligibilityRule]:
+    """The check's questions: the curated rules, else one question from the users field."""
+    if passport.curated.eligibility:
+        return passport.curated.eligibility
+    users = passport.field("users")
+    if users is None or not users.is_shown or not users.options:
+        return []
+    labels = [option_sets()["user"].label(o) for o in users.options]
+    partial = users.state is FieldState.PARTIAL
+    question = "users_partial_question" if partial else "users_question"
+    return [
+        EligibilityRule(
+            id=USERS_RULE,
+            question=t(f"eligibility.{question}", items=inline(labels)),
+            effect="qualifies",
+            group=USERS_RULE,
+            explanation=t("eligibility.users_not", items=inline(labels)),
+            source=f"field:{users.number}",
+        )
+    ]
+
+
+def has_rules(passport: Passport) -> bool:
+    """The check can be offered: it has a question to ask."""
+    return bool(rules_for(passport))
 
 
 def _next_step(note: CuratedItem | None) -> str:
