@@ -355,17 +355,15 @@ def _online(p: Passport, a: Answer) -> None:
     _e_level(p, a)
 
 
-def _e_level(p: Passport, a: Answer) -> PassportField | None:
-    """The electronic level as shown, or that it is not stated; the field when it is known."""
-    f = p.field("e_level")
-    if f is None:
-        return None
+def _e_level(p: Passport, a: Answer) -> None:
+    """How far the service is electronic, as shown, or that it is not stated."""
+    if (f := p.field("e_level")) is None:
+        return
     if f.is_shown:
         a.add(_listed(f, "answer.e_level", inline(_labels(f, "e_level"))), f, passport=p)
-        return f if f.is_known else None
-    key = "unknown" if f.state is FieldState.UNKNOWN else "not_published"
-    a.note(t(f"answer.e_level_{key}"), f, passport=p)
-    return None
+    else:
+        key = "unknown" if f.state is FieldState.UNKNOWN else "not_published"
+        a.note(t(f"answer.e_level_{key}"), f, passport=p)
 
 
 def _online_whole(p: Passport, a: Answer) -> None:
@@ -381,8 +379,8 @@ def _online_whole(p: Passport, a: Answer) -> None:
         _e_level(p, a)
         a.note(t("answer.whole_cannot_say"), passport=p)
         if forms := _shown(p, "application_forms"):
-            a.add(_listed(forms, "answer.application_forms", inline(_labels(forms,
-                  "contact_form"))), forms, passport=p)  # fmt: skip
+            items = inline(_labels(forms, "contact_form"))
+            a.add(_listed(forms, "answer.application_forms", items), forms, passport=p)
     if (f := p.field("delivery_forms")) is not None:
         _decide(p, a, f, "electronic", "answer.online_delivery_yes", "answer.online_delivery_no",
                 "delivery_form")  # fmt: skip
@@ -414,8 +412,7 @@ def _legal_basis(p: Passport, a: Answer) -> None:
 def _commission(p: Passport, a: Answer) -> None:
     """The steps that mention the commission, in the passport's words."""
     f = _shown(p, "steps")
-    steps = [s.text for s in f.value if "komissiya" in s.text] if f and isinstance(f.value, list) \
-        else []  # fmt: skip
+    steps = [s.text for s in f.value if "komissiya" in s.text] if f and f.value else []
     if f is not None and steps:
         a.add(_listed(f, "answer.commission", bullets(steps)), f, passport=p)
     elif f is None or f.is_known:

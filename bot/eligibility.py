@@ -52,9 +52,6 @@ class EligibilityDialogue:
 
     # --- rules -------------------------------------------------------------------------
 
-    def _rules(self, passport: Passport) -> list[EligibilityRule]:
-        return rules_for(passport)
-
     def _users_partial(self, progress: EligibilityProgress) -> bool:
         """The check asks from a users field shown only in part."""
         passport = self.passports[progress.service]
@@ -67,7 +64,7 @@ class EligibilityDialogue:
 
     def _open_rules(self, progress: EligibilityProgress) -> list[EligibilityRule]:
         """Unanswered rules, less the alternatives of a group already satisfied."""
-        rules = self._rules(self.passports[progress.service])
+        rules = rules_for(self.passports[progress.service])
         satisfied = {
             r.group
             for r in rules
@@ -88,7 +85,7 @@ class EligibilityDialogue:
         return open_rules[0].question if open_rules else None
 
     def _failed(self, progress: EligibilityProgress) -> EligibilityRule | None:
-        rules = self._rules(self.passports[progress.service])
+        rules = rules_for(self.passports[progress.service])
         for rule in rules:
             if rule.effect == "disqualifies" and progress.answers.get(rule.id):
                 return rule
@@ -111,7 +108,7 @@ class EligibilityDialogue:
         reason: EligibilityRule | None = None,
     ) -> Step:
         passport = self.passports[progress.service]
-        rules = self._rules(passport)
+        rules = rules_for(passport)
         lines = []
         if qualifies:
             lines.append(t("eligibility.qualifies"))
@@ -140,7 +137,7 @@ class EligibilityDialogue:
             _next_step(note),
             t("eligibility.final_note"),
         ]
-        rules = self._rules(passport)
+        rules = rules_for(passport)
         return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, note))
 
     @staticmethod
