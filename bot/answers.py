@@ -124,7 +124,7 @@ def compose(passport: Passport, topic_id: str) -> Answer:
         answer.lines.append(t("unknown.offer"))
     elif answer.partial:
         answer.lines.append(t("partial.rest"))
-    if topic_id != "info":  # the information about a service starts with its full name
+    if topic_id != "info" or not answer.known:  # information starts with the full name
         answer.lines.insert(0, t("answer.heading", service=passport.display_name))
     return answer
 
