@@ -1,13 +1,19 @@
 """Grounded answers: each topic composed from passport fields through the catalog, each answer
-carrying the fields it used. Nothing is said that the passport does not say, and a field the
-source showed only in part (state `partial`) is said to be shown in part, never as the whole
-list: no "only these", no "not" drawn from what is missing."""
+carrying the fields it used and naming its service. Nothing is said that the passport does not
+say, and a field the source showed only in part (state `partial`) is said to be shown in part,
+never as the whole list: no "only these", no "not" drawn from what is missing.
+
+A yes/no question ("is it free?", "can I apply online?", "can someone apply for me?") is
+answered yes or no only from the field that decides it (the topic's `decides` in
+bot/flows/topics.yaml), and only when that field is known; otherwise the answer says what is
+known and that the deciding field is not stated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from bot.catalog import bullets, has, inline, t
+from bot.eligibility import has_rules
 from bot.flows.compiler import topics
 from bot.messages import SourceRef
 from knowledge.forms import option_sets
@@ -20,15 +26,25 @@ class Answer:
     sources: list[SourceRef] = field(default_factory=list)
     known: bool = False  # at least one fact came from the passport
     partial: bool = False  # some of it came from a field the source showed only in part
+    uncertain: bool = False  # it says that a field it needed is unknown or not published
+    decided_by: list[PassportField] = field(default_factory=list)  # fields a yes/no came from
 
     def add(self, text: str, *fields: PassportField, passport: Passport) -> None:
         self.lines.append(text)
-        for f in fields:
-            ref = SourceRef(passport=passport.id, field=f.number, title=f.title)
-            if ref not in self.sources:
-                self.sources.append(ref)
-            self.partial |= f.state is FieldState.PARTIAL
+        self._cite(fields, passport)
         self.known = True
+
+    def verdict(self, text: str, deciding: PassportField, passport: Passport) -> None:
+        """A yes/no (or "not among the forms") drawn from the one field that decides it."""
+        assert deciding.is_known, f"{deciding.key} decides nothing unless it is known"
+        self.add(text, deciding, passport=passport)
+        self.decided_by.append(deciding)
+
+    def note(self, text: str, *fields: PassportField, passport: Passport) -> None:
+        """What the passport does not state: a field unknown or not published."""
+        self.lines.append(text)
+        self._cite(fields, passport)
+        self.uncertain = True
 
     def add_curated(self, text: str, url: str, passport: Passport) -> None:
         self.lines.append(text)
@@ -36,6 +52,13 @@ class Answer:
         if ref not in self.sources:
             self.sources.append(ref)
         self.known = True
+
+    def _cite(self, fields: tuple[PassportField, ...], passport: Passport) -> None:
+        for f in fields:
+            ref = SourceRef(passport=passport.id, field=f.number, title=f.title)
+            if ref not in self.sources:
+                self.sources.append(ref)
+            self.partial |= f.state is FieldState.PARTIAL
 
     @property
     def text(self) -> str:
@@ -74,19 +97,35 @@ def _labels(f: PassportField, option_set: str | None = None) -> list[str]:
     return [str(v) for v in f.value] if isinstance(f.value, list) else [str(f.value)]
 
 
+def _label(option_set: str, option: str) -> str:
+    return option_sets()[option_set].label(option)
+
+
+def _not_stated(f: PassportField, a: Answer, p: Passport) -> None:
+    """Says that a field the answer needed is unknown (ticks lost) or not published."""
+    key = "answer.field_unknown" if f.state is FieldState.UNKNOWN else "answer.field_not_published"
+    a.note(t(key, title=f.title), f, passport=p)
+
+
 def compose(passport: Passport, topic_id: str) -> Answer:
-    """The answer to `topic_id` for this passport; `known` is False when it had to say unknown."""
+    """The answer to `topic_id` for this passport, its service named first; `known` is False
+    when it could only say what is not stated."""
     answer = Answer()
     _COMPOSERS[topic_id](passport, answer)
-    if answer.known and answer.partial:
-        answer.lines.append(t("partial.rest"))
-    if not answer.known:
-        answer.lines = [_unknown_text(passport, topic_id), t("unknown.offer")]
+    if not answer.known and not answer.lines:
+        answer.lines = [_unknown_text(passport, topic_id)]
+        answer.uncertain = True
         answer.sources = [
             SourceRef(passport=passport.id, field=f.number, title=f.title)
             for key in topics()[topic_id].fields
             if (f := passport.field(key)) is not None
         ]
+    if answer.uncertain:
+        answer.lines.append(t("unknown.offer"))
+    elif answer.partial:
+        answer.lines.append(t("partial.rest"))
+    if topic_id != "info" or not answer.known:  # information starts with the full name
+        answer.lines.insert(0, t("answer.heading", service=passport.display_name))
     return answer
 
 
@@ -112,6 +151,24 @@ def _info(p: Passport, a: Answer) -> None:
             a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
 
 
+def _result(p: Passport, a: Answer) -> None:
+    """The passport's result field; where it has none, that, and what it says the service is."""
+    if f := _known(p, "result"):
+        a.add(t("answer.result", result=f.value), f, passport=p)
+        return
+    if f := _shown(p, "result"):
+        a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
+        return
+    if (f := p.field("result")) is not None:
+        _not_stated(f, a, p)
+    else:
+        a.note(t("answer.result_none"), passport=p)
+    if content := _known(p, "content"):
+        a.add(t("answer.result_content", content=content.value), content, passport=p)
+    elif (name := _known(p, "name")) and name.value != p.display_name:
+        a.add(t("answer.result_name", name=name.value), name, passport=p)
+
+
 def _documents(p: Passport, a: Answer) -> None:
     if f := _shown(p, "documents"):
         a.add(_listed(f, "answer.documents", bullets(_labels(f))), f, passport=p)
@@ -121,6 +178,8 @@ def _documents(p: Passport, a: Answer) -> None:
 
 
 def _eligibility(p: Passport, a: Answer) -> None:
+    if (group := p.curated.target_group) and (name := p.field("name")) is not None:
+        a.add(t("answer.target_group", group=group.text), name, passport=p)
     users = p.field("users")
     if users is not None and users.is_shown:
         a.add(_listed(users, "answer.users", bullets(_labels(users, "user"))), users, passport=p)
@@ -131,14 +190,66 @@ def _eligibility(p: Passport, a: Answer) -> None:
         items = bullets(dict.fromkeys(r.explanation for r in rules))
         url = rules[0].source.split(" ; ")[0].strip()
         a.add_curated(t("answer.eligibility_rules", items=items), url, passport=p)
-    if p.curated.eligibility or a.known:
+    elif a.known:  # the name says who it is for; the list of users is not published
+        a.note(t("answer.users_not_published"), *([users] if users else []), passport=p)
+    if has_rules(p):
         a.lines.append(t("answer.eligibility_offer"))
+
+
+def _representative(p: Passport, a: Answer) -> None:
+    """Who may apply for someone else: the forms of application (old layout) or of delivery
+    (new layout) decide it; a legal representative only is not any representative."""
+    if (f := p.field("application_forms")) is not None:
+        if f.is_known:
+            if "representative" in f.options:
+                form = _label("contact_form", "representative")
+                a.verdict(t("answer.representative_yes", form=form), f, passport=p)
+            elif "legal_representative" in f.options:
+                form = _label("contact_form", "legal_representative")
+                a.verdict(t("answer.representative_legal", form=form), f, passport=p)
+            else:
+                items = inline(_labels(f, "contact_form"))
+                a.verdict(t("answer.representative_not_listed", items=items), f, passport=p)
+        elif f.is_shown:
+            a.add(_listed(f, "answer.application_forms", inline(_labels(f, "contact_form"))), f,
+                  passport=p)  # fmt: skip
+        else:
+            _not_stated(f, a, p)
+        r = _shown(p, "response_forms")
+        for option in ("representative", "legal_representative"):
+            if r is not None and option in r.options:
+                form = _label("contact_form", option)
+                a.add(t("answer.also_response", form=form), r, passport=p)
+    if (f := p.field("delivery_forms")) is not None:
+        option = "in_person_or_representative"
+        _decide(p, a, f, option, "answer.representative_delivery_yes",
+                "answer.representative_delivery_no", "delivery_form")  # fmt: skip
+
+
+def _decide(p: Passport, a: Answer, f: PassportField, option: str, yes_key: str, no_key: str,
+            option_set: str) -> None:  # fmt: skip
+    """Yes when the known field lists `option`, "not among the forms" when it does not; a
+    field shown in part is listed as such, an unknown or unpublished one said to be."""
+    if f.is_known:
+        if option in f.options:
+            a.verdict(t(yes_key, form=_label(option_set, option)), f, passport=p)
+        else:
+            a.verdict(t(no_key, items=inline(_labels(f, option_set))), f, passport=p)
+    elif f.is_shown:
+        a.add(_listed(f, f"answer.{f.key}", inline(_labels(f, option_set))), f, passport=p)
+    else:
+        _not_stated(f, a, p)
 
 
 def _fee(p: Passport, a: Answer) -> None:
     f = _known(p, "fee")
     if f is not None and f.options in (["free"], ["paid"]):
-        a.add(t(f"answer.fee_{f.options[0]}"), f, passport=p)
+        a.verdict(t(f"answer.fee_{f.options[0]}"), f, passport=p)
+
+
+def _amount(p: Passport, a: Answer) -> None:
+    """No layout has a field for an amount of money (a stipend, a benefit, a fee)."""
+    a.note(t("answer.amount_none"), passport=p)
 
 
 def _duration(p: Passport, a: Answer) -> None:
@@ -170,6 +281,29 @@ def _location(p: Passport, a: Answer) -> None:
         a.add(_listed(f, "answer.performing_body", bullets(_labels(f))), f, passport=p)
 
 
+def _performer(p: Passport, a: Answer) -> None:
+    """Each field about who performs the service: what it shows, or that it does not."""
+    for key, option_set, join in (
+        ("performing_body", None, bullets),
+        ("participating_body", None, bullets),
+        ("performing_unit", "unit", inline),
+        ("back_office", None, inline),
+    ):
+        if (f := p.field(key)) is None:
+            continue
+        if f.is_shown:
+            a.add(_listed(f, f"answer.{key}", join(_labels(f, option_set))), f, passport=p)
+        else:
+            _not_stated(f, a, p)
+    if (f := p.field("responsible")) is not None:
+        if f.is_known:
+            a.add(t("answer.responsible", value=f.value), f, passport=p)
+        elif f.is_shown:
+            a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
+        else:
+            _not_stated(f, a, p)
+
+
 def _steps_text(steps: list[Step]) -> str:
     """Steps renumbered 1, 2, 3… in published order (the source repeats numbers); headings
     stay unnumbered."""
@@ -194,26 +328,75 @@ def _procedure(p: Passport, a: Answer) -> None:
               passport=p)  # fmt: skip
 
 
+def _post(p: Passport, a: Answer) -> None:
+    """By post: the forms of application (old layout) or of delivery (new layout) decide it;
+    where the answer or the notice may come by post, that is said too."""
+    if (f := p.field("application_forms")) is not None:
+        _decide(p, a, f, "post", "answer.post_yes", "answer.post_not_listed", "contact_form")
+    if (f := p.field("delivery_forms")) is not None:
+        _decide(p, a, f, "post", "answer.post_delivery_yes", "answer.post_delivery_no",
+                "delivery_form")  # fmt: skip
+    for key, option_set, text_key in (
+        ("response_forms", "contact_form", "answer.also_response"),
+        ("notification_form", "delivery_form", "answer.also_notification"),
+    ):
+        if (f := _shown(p, key)) is not None and "post" in f.options:
+            a.add(t(text_key, form=_label(option_set, "post")), f, passport=p)
+
+
 def _online(p: Passport, a: Answer) -> None:
-    """Yes when the passport lists an electronic form; no only when it lists them all."""
-    if f := _shown(p, "application_forms"):
-        if "self_service" in f.options:
-            a.add(t("answer.online_yes"), f, passport=p)
-        elif f.is_known:
-            a.add(t("answer.online_no", items=inline(_labels(f, "contact_form"))), f, passport=p)
+    """Can one apply online: the forms of application or of delivery decide it. How far the
+    whole service is electronic is said beside it, as the passport states it or does not."""
+    if (f := p.field("application_forms")) is not None:
+        _decide(p, a, f, "self_service", "answer.online_yes", "answer.online_no", "contact_form")
+    if (f := p.field("delivery_forms")) is not None:
+        _decide(p, a, f, "electronic", "answer.online_delivery_yes", "answer.online_delivery_no",
+                "delivery_form")  # fmt: skip
+    _e_level(p, a)
+
+
+def _e_level(p: Passport, a: Answer) -> None:
+    """How far the service is electronic, as shown, or that it is not stated."""
+    if (f := p.field("e_level")) is None:
+        return
+    if f.is_shown:
+        a.add(_listed(f, "answer.e_level", inline(_labels(f, "e_level"))), f, passport=p)
+    else:
+        key = "unknown" if f.state is FieldState.UNKNOWN else "not_published"
+        a.note(t(f"answer.e_level_{key}"), f, passport=p)
+
+
+def _online_whole(p: Passport, a: Answer) -> None:
+    """All of it online, never going in: the electronic level decides it (old layout), or the
+    forms of delivery (new layout). Where the level is not known, the forms of application
+    are said as they are, never as a yes."""
+    if (f := p.field("e_level")) is not None:
+        if f.is_known and len(f.options) == 1:
+            level = _labels(f, "e_level")[0]
+            key = {"full": "whole_full", "partial": "whole_partial"}.get(f.options[0], "whole_none")
+            a.verdict(t(f"answer.{key}", level=level), f, passport=p)
+            return
+        _e_level(p, a)
+        a.note(t("answer.whole_cannot_say"), passport=p)
+        if forms := _shown(p, "application_forms"):
+            items = inline(_labels(forms, "contact_form"))
+            a.add(_listed(forms, "answer.application_forms", items), forms, passport=p)
+    if (f := p.field("delivery_forms")) is not None:
+        _decide(p, a, f, "electronic", "answer.online_delivery_yes", "answer.online_delivery_no",
+                "delivery_form")  # fmt: skip
+
+
+def _notification(p: Passport, a: Answer) -> None:
+    """How the result is made known: the notification form (new layout) or the forms of
+    response (old layout), each as shown or said not to be."""
+    for key, option_set in (("notification_form", "delivery_form"),
+                            ("response_forms", "contact_form")):  # fmt: skip
+        if (f := p.field(key)) is None:
+            continue
+        if f.is_shown:
+            a.add(_listed(f, f"answer.{key}", inline(_labels(f, option_set))), f, passport=p)
         else:
-            a.add(_listed(f, "answer.application_forms", inline(_labels(f, "contact_form"))),
-                  f, passport=p)  # fmt: skip
-    if f := _shown(p, "delivery_forms"):
-        if "electronic" in f.options:
-            a.add(t("answer.online_delivery_yes"), f, passport=p)
-        elif f.is_known:
-            a.add(t("answer.online_delivery_no"), f, passport=p)
-        else:
-            a.add(_listed(f, "answer.delivery_forms", inline(_labels(f, "delivery_form"))),
-                  f, passport=p)  # fmt: skip
-    if f := _known(p, "e_level"):
-        a.add(t("answer.e_level", items=inline(_labels(f, "e_level"))), f, passport=p)
+            _not_stated(f, a, p)
 
 
 def _refusal(p: Passport, a: Answer) -> None:
@@ -227,9 +410,11 @@ def _legal_basis(p: Passport, a: Answer) -> None:
 
 
 def _commission(p: Passport, a: Answer) -> None:
+    """The steps that mention the commission, in the passport's words."""
     f = _shown(p, "steps")
-    if f is not None and "komissiya" in str(f.value):
-        a.add(t("answer.commission"), f, passport=p)
+    steps = [s.text for s in f.value if "komissiya" in s.text] if f and f.value else []
+    if f is not None and steps:
+        a.add(_listed(f, "answer.commission", bullets(steps)), f, passport=p)
     elif f is None or f.is_known:
         a.lines.append(t("answer.commission_none"))
         a.known = True  # a definite, honest answer: nothing to escalate
@@ -238,13 +423,20 @@ def _commission(p: Passport, a: Answer) -> None:
 
 _COMPOSERS = {
     "info": _info,
+    "result": _result,
     "documents": _documents,
     "eligibility": _eligibility,
+    "representative": _representative,
     "fee": _fee,
+    "amount": _amount,
     "duration": _duration,
     "location": _location,
+    "performer": _performer,
     "procedure": _procedure,
+    "post": _post,
     "online": _online,
+    "online_whole": _online_whole,
+    "notification": _notification,
     "refusal": _refusal,
     "legal_basis": _legal_basis,
     "commission": _commission,

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answers import compose, source_footer
+from bot.answers import Answer, compose, source_footer
 from bot.booking_flow import BookingDialogue
 from bot.catalog import t
 from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.eligibility import EligibilityDialogue
-from bot.flows.compiler import main_menu, topic_for_intent, topics
+from bot.eligibility import EligibilityDialogue, has_rules
+from bot.flows.compiler import main_menu, topic_for, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
@@ -198,6 +198,8 @@ class Dialogue:
         intent = parsed["intent"]["name"]
         confident = parsed["intent"]["confidence"] >= self.nlu.threshold
         named = parsed["service"]["id"] if parsed["service"] else None
+        # Every service the question names, in its order: each gets its own answer.
+        services = [s["id"] for s in parsed.get("services") or []] or ([named] if named else [])
         turn.intent, turn.service = intent, named or state.service
 
         in_booking = state.booking is not None and self.booking is not None
@@ -215,8 +217,10 @@ class Dialogue:
             state.eligibility = None  # the person moved on to another question
 
         # "bəs ünvanlı yardım üçün?" after a topic: same topic, the newly named service.
-        if named and state.topic and named != state.service and _ELLIPTIC.match(fold(text)):
-            intent, confident = self._follow_up_intent(text, named, state.topic)
+        topic_id = None
+        if named and state.topic and services != [state.service] and _ELLIPTIC.match(fold(text)):
+            intent, topic_id = self._follow_up(text, services, state.topic)
+            confident = True
             turn.intent = intent
 
         if not confident:
@@ -231,7 +235,8 @@ class Dialogue:
             self._failure(state, t("out_of_scope"), turn)
             return
         state.failures = 0
-        await self._intent(state, intent, named, conversation_id, turn, parsed)
+        await self._intent(state, intent, named, conversation_id, turn, parsed,
+                           services=services, topic_id=topic_id)  # fmt: skip
 
     async def _booking_text(
         self,
@@ -282,16 +287,19 @@ class Dialogue:
             return
         turn.say(t("booking.contact_saved"), self._main_choices())
 
-    def _follow_up_intent(self, text: str, named: str, topic: str) -> tuple[str, bool]:
-        """The intent of "bəs X üçün?": the previous topic, unless the words besides the
-        service name ask something else ("bəs ÜDSY-nin sənədləri?")."""
-        rest = self.nlu.services.without_mention(text, named)
+    def _follow_up(self, text: str, named: list[str], topic: str) -> tuple[str, str | None]:
+        """The intent of "bəs X üçün?" and the topic it keeps: the previous topic (narrower
+        ones too, "by post"), unless the words besides the service names ask something else
+        ("bəs ÜDSY-nin sənədləri?"), when the topic is that question's."""
+        rest = text
+        for service_id in named:
+            rest = self.nlu.services.without_mention(rest, service_id)
         content = [w for w in fold(rest).split() if w not in _FILLER]
         parsed = self.nlu.parse(rest, now=self.clock.now()) if content else None
         intent = parsed["intent"] if parsed else {"name": None, "confidence": 0.0}
         if intent["confidence"] >= self.nlu.threshold and intent["name"] in TOPIC_INTENTS:
-            return intent["name"], True
-        return topics()[topic].intent, True
+            return intent["name"], None
+        return topics()[topic].intent, topic
 
     def _clarify(self, state: ConversationState, parsed: dict, turn: Turn) -> None:
         candidates = [r["name"] for r in parsed["intent_ranking"] if r["name"] in _CLARIFIABLE][:2]
@@ -319,10 +327,15 @@ class Dialogue:
         conversation_id: str,
         turn: Turn,
         parsed: dict | None = None,
+        *,
+        services: list[str] | None = None,
+        topic_id: str | None = None,
     ) -> None:
         service = named or state.service
         if named:
             state.service = named
+            state.services = services if services and len(services) > 1 else []
+        asked = self._asked(state, services)
         match intent:
             case "greet":
                 if named:
@@ -339,6 +352,8 @@ class Dialogue:
                 turn.say(t("deny_no_context"))
             case "list_services" | "out_of_scope":
                 turn.say(t("menu.main"), self._main_choices())
+            case "service_info" if len(asked) > 1:
+                self._answer_each(state, "info", asked, turn)
             case "service_info" if service:
                 if self.flows[service].answerable.get("info"):
                     state.service = service
@@ -368,10 +383,12 @@ class Dialogue:
             case "unsubscribe":
                 self._unsubscribe(turn)
             case _ if intent in TOPIC_INTENTS or intent == "commission_date":
-                topic = topic_for_intent(intent)
+                topic = topics()[topic_id] if topic_id else topic_for(intent, _folded(parsed))
                 if service is None:
                     state.pending_topic = topic.id if topic else None
                     turn.say(t("menu.which_service"), self._service_choices())
+                elif len(asked) > 1 and topic is not None and topic.action is None:
+                    self._answer_each(state, topic.id, asked, turn)
                 else:
                     await self._topic(state, topic.id, conversation_id, turn)
             case _:
@@ -385,7 +402,7 @@ class Dialogue:
         if service_id not in self.flows:
             turn.say(t("stale_choice"), self._main_choices())
             return
-        state.service, state.topic = service_id, None
+        state.service, state.topic, state.services = service_id, None, []
         turn.service = service_id
         if state.pending_topic:
             topic, state.pending_topic = state.pending_topic, None
@@ -428,15 +445,41 @@ class Dialogue:
         answer = compose(passport, topic_id)
         state.topic = topic_id
         turn.service = state.service
-        text = answer.text
-        if self.show_sources and answer.sources and answer.known:
-            text += "\n\n" + source_footer(answer.sources)
         flow = self.flows[state.service]
         choices = []
-        if topic_id == "eligibility" and (passport.curated.eligibility or answer.known):
+        if topic_id == "eligibility" and has_rules(passport):
             choices.append(choice(Pick.ELIGIBILITY, t("choice.eligibility_check")))
         choices += [c for c in self._topic_choices(flow) if c.id != f"t:{topic_id}"]
-        turn.say(text, _unique(choices), sources=answer.sources, service=state.service)
+        turn.say(self._with_sources(answer), _unique(choices), sources=answer.sources,
+                 service=state.service)  # fmt: skip
+
+    def _answer_each(
+        self, state: ConversationState, topic_id: str, service_ids: list[str], turn: Turn
+    ) -> None:
+        """One question about several services: an answer for each, each naming its service,
+        so what one passport does not state never hides behind what another does."""
+        state.topic = topic_id
+        for service_id in service_ids:
+            answer = compose(self.passports[service_id], topic_id)
+            turn.say(self._with_sources(answer), sources=answer.sources, service=service_id)
+        turn.service = service_ids[-1]
+        last = turn.replies[-1]
+        last.choices = [choice(Pick.SERVICE, self.flows[s].name, s) for s in service_ids]
+        last.choices.append(choice(Pick.MAIN, t("menu.back")))
+
+    def _asked(self, state: ConversationState, named: list[str] | None) -> list[str]:
+        """The services a question is about: those it names, else the last question's (all
+        of them, when it named several), else none."""
+        if named:
+            return named
+        if state.service in state.services:
+            return state.services
+        return [state.service] if state.service else []
+
+    def _with_sources(self, answer: Answer) -> str:
+        if self.show_sources and answer.sources and answer.known:
+            return answer.text + "\n\n" + source_footer(answer.sources)
+        return answer.text
 
     def _topic_choices(self, flow: ServiceFlow) -> list[Choice]:
         choices = [choice(Pick.TOPIC, t(f"topic.{tid}"), tid) for tid in flow.menu]
@@ -513,6 +556,11 @@ _CLARIFIABLE = TOPIC_INTENTS | {"book_slot", "human_handoff", "list_services", "
 def _intent_title(intent: str) -> str:
     topic = topic_for_intent(intent)
     return t(f"topic.{topic.id}") if topic is not None else t(f"intent_title.{intent}")
+
+
+def _folded(parsed: dict | None) -> str:
+    """The question as nlu.normalize.fold gives it (a narrower topic is matched on it)."""
+    return fold(parsed["text"]) if parsed else ""
 
 
 def _yes_no(text: str, intent: str) -> bool | None:

@@ -52,26 +52,6 @@ class EligibilityDialogue:
 
     # --- rules -------------------------------------------------------------------------
 
-    def _rules(self, passport: Passport) -> list[EligibilityRule]:
-        if passport.curated.eligibility:
-            return passport.curated.eligibility
-        users = passport.field("users")
-        if users is None or not users.is_shown or not users.options:
-            return []
-        labels = [option_sets()["user"].label(o) for o in users.options]
-        partial = users.state is FieldState.PARTIAL
-        question = "users_partial_question" if partial else "users_question"
-        return [
-            EligibilityRule(
-                id=USERS_RULE,
-                question=t(f"eligibility.{question}", items=inline(labels)),
-                effect="qualifies",
-                group=USERS_RULE,
-                explanation=t("eligibility.users_not", items=inline(labels)),
-                source=f"field:{users.number}",
-            )
-        ]
-
     def _users_partial(self, progress: EligibilityProgress) -> bool:
         """The check asks from a users field shown only in part."""
         passport = self.passports[progress.service]
@@ -84,7 +64,7 @@ class EligibilityDialogue:
 
     def _open_rules(self, progress: EligibilityProgress) -> list[EligibilityRule]:
         """Unanswered rules, less the alternatives of a group already satisfied."""
-        rules = self._rules(self.passports[progress.service])
+        rules = rules_for(self.passports[progress.service])
         satisfied = {
             r.group
             for r in rules
@@ -105,7 +85,7 @@ class EligibilityDialogue:
         return open_rules[0].question if open_rules else None
 
     def _failed(self, progress: EligibilityProgress) -> EligibilityRule | None:
-        rules = self._rules(self.passports[progress.service])
+        rules = rules_for(self.passports[progress.service])
         for rule in rules:
             if rule.effect == "disqualifies" and progress.answers.get(rule.id):
                 return rule
@@ -128,7 +108,7 @@ class EligibilityDialogue:
         reason: EligibilityRule | None = None,
     ) -> Step:
         passport = self.passports[progress.service]
-        rules = self._rules(passport)
+        rules = rules_for(passport)
         lines = []
         if qualifies:
             lines.append(t("eligibility.qualifies"))
@@ -157,7 +137,7 @@ class EligibilityDialogue:
             _next_step(note),
             t("eligibility.final_note"),
         ]
-        rules = self._rules(passport)
+        rules = rules_for(passport)
         return Step(verdict="\n\n".join(lines), sources=self._sources(passport, rules, note))
 
     @staticmethod
@@ -174,6 +154,33 @@ class EligibilityDialogue:
             if ref not in refs:
                 refs.append(ref)
         return refs
+
+
+def rules_for(passport: Passport) -> list[EligibilityRule]:
+    """The check's questions: the curated rules, else one question from the users field."""
+    if passport.curated.eligibility:
+        return passport.curated.eligibility
+    users = passport.field("users")
+    if users is None or not users.is_shown or not users.options:
+        return []
+    labels = [option_sets()["user"].label(o) for o in users.options]
+    partial = users.state is FieldState.PARTIAL
+    question = "users_partial_question" if partial else "users_question"
+    return [
+        EligibilityRule(
+            id=USERS_RULE,
+            question=t(f"eligibility.{question}", items=inline(labels)),
+            effect="qualifies",
+            group=USERS_RULE,
+            explanation=t("eligibility.users_not", items=inline(labels)),
+            source=f"field:{users.number}",
+        )
+    ]
+
+
+def has_rules(passport: Passport) -> bool:
+    """The check can be offered: it has a question to ask."""
+    return bool(rules_for(passport))
 
 
 def _next_step(note: CuratedItem | None) -> str:

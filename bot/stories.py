@@ -13,6 +13,10 @@
           - choose: "Xidmət haqqı"     # a choice of the last reply, by its title
           - choice: "t:fee"            # or by id (a stale id tests the stale-button answer)
           - code_from_sms: true        # types the one-time code last sent by SMS
+          - user: "özünüməşğulluq və peşə hazırlığı təqaüdü pulludur?"
+            replies:                   # each reply in order: its own contains / service
+              - {service: 02-04-10-00, contains: ["dəqiq göstərilməyib"]}
+              - {service: 02-04-07-00, contains: ["ödənişsizdir"]}
 
 Every story runs on a frozen clock, never on the real date: at its `now`, or at STORY_NOW.
 """
@@ -139,6 +143,12 @@ def _expect(
         missing = [c for c in step["choices"] if c not in titles]
         if missing:
             result.failures.append(f"{where}: choices {missing} not offered (got {titles})")
+    if "replies" in step:
+        if len(replies) != len(step["replies"]):
+            result.failures.append(f"{where}: {len(replies)} replies, expected "
+                                   f"{len(step['replies'])}")  # fmt: skip
+        for k, (expected, reply) in enumerate(zip(step["replies"], replies, strict=False), start=1):
+            _expect(result, f"{where}, reply {k}", expected, [reply], reply.text)
     if "sources" in step:
         fields = {s.field for o in replies for s in o.sources}
         missing = [str(f) for f in step["sources"] if str(f) not in fields]

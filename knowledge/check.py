@@ -179,6 +179,7 @@ def check_passport(
     items += [curated.eligibility_note] if curated.eligibility_note else []
     problems.extend(f"curated item {i.text!r} has no source" for i in items if not i.source.strip())
     problems.extend(_check_partial(passport))
+    problems.extend(_check_target_group(passport))
     rule_ids = [r.id for r in curated.eligibility]
     problems.extend(
         f"eligibility rule {r!r} appears twice"
@@ -187,6 +188,17 @@ def check_passport(
     problems.extend(
         f"eligibility rule {r.id!r} has no source" for r in curated.eligibility if not r.source
     )
+    return problems
+
+
+def _check_target_group(passport: Passport) -> list[str]:
+    """The curated target group is words of the name as printed, never a paraphrase."""
+    group = passport.curated.target_group
+    if group is None:
+        return []
+    problems = [] if group.source.strip() else ["curated target group has no source"]
+    if fold(group.text) not in fold(passport.name):
+        problems.append(f"curated target group {group.text!r} is not in the name as printed")
     return problems
 
 

@@ -95,6 +95,10 @@ class Curated(BaseModel):
     aliases: list[CuratedItem] = Field(default_factory=list)
     short_name: CuratedItem | None = None
     group: CuratedItem | None = None  # main-menu group (a classification id) with its source
+    # Who the service is for, in the words of its name (field 1), where the name says it:
+    # "İmtiyazlı şəxslər" of "İmtiyazlı şəxslərin sanatoriya-kurort putyovkaları ilə təmin
+    # edilməsi". The text is a part of the name as printed (`dost knowledge check`).
+    target_group: CuratedItem | None = None
     eligibility: list[EligibilityRule] = Field(default_factory=list)
     eligibility_note: CuratedItem | None = None
     partial: list[PartialMark] = Field(default_factory=list)

@@ -61,6 +61,11 @@ INTENTS: tuple[str, ...] = (
     "ask_online",
     "ask_refusal",
     "ask_legal_basis",
+    "ask_result",
+    "ask_amount",
+    "ask_representative",
+    "ask_performer",
+    "ask_notification",
     "book_slot",
     "cancel_booking",
     "reschedule_booking",
@@ -84,6 +89,11 @@ TOPIC_INTENTS: tuple[str, ...] = (
     "ask_online",
     "ask_refusal",
     "ask_legal_basis",
+    "ask_result",
+    "ask_amount",
+    "ask_representative",
+    "ask_performer",
+    "ask_notification",
     "book_slot",
     "commission_date",
 )
@@ -95,7 +105,7 @@ CONFIDENCE_THRESHOLD = 0.40
 confidence_threshold = CONFIDENCE_THRESHOLD
 
 # How many service names each template is filled with (a seeded sample, so the training set is
-# bounded — 12 intents x ~13 templates x this — and the same for the same inputs).
+# bounded — 17 intents x ~13 templates x this — and the same for the same inputs).
 TEMPLATES_PER_NAME = 4
 _SEED = 20_251_122
 

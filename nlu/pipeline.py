@@ -18,7 +18,7 @@ from typing import Any
 
 from nlu.entities import extract_entities
 from nlu.intents import CONFIDENCE_THRESHOLD, IntentClassifier, build_training_set
-from nlu.services import ServiceMatcher
+from nlu.services import ServiceCandidate, ServiceMatcher
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_VERSION = "1"  # bump when the features or the model change
@@ -38,7 +38,10 @@ class NLU:
         self.threshold = CONFIDENCE_THRESHOLD
 
     def parse(self, text: str, now: datetime | None = None) -> dict[str, Any]:
+        """Rasa's /model/parse shape plus `service` (the best match) and `services` (every
+        service the text names, in its order: a question about two is answered for both)."""
         service = self.services.identify(text)
+        mentioned = self.services.mentioned(text)
         ranking = self._rank_intents(text, service.id if service else None)
         name, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         return {
@@ -48,11 +51,8 @@ class NLU:
             "entities": [
                 e.to_dict() for e in extract_entities(text, now=now, centers=self.centers)
             ],
-            "service": (
-                {"id": service.id, "name": service.name, "confidence": service.confidence}
-                if service
-                else None
-            ),
+            "service": _service(service) if service else None,
+            "services": [_service(s) for s in mentioned],
         }
 
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
@@ -66,6 +66,10 @@ class NLU:
             return ranking
         alternative = self.classifier.predict(rest)[:10]
         return alternative if alternative[0][1] > ranking[0][1] else ranking
+
+
+def _service(candidate: ServiceCandidate) -> dict[str, Any]:
+    return {"id": candidate.id, "name": candidate.name, "confidence": candidate.confidence}
 
 
 def passport_names(passports: Mapping[str, Any]) -> dict[str, list[str]]:

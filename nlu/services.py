@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -36,29 +37,53 @@ class ServiceMatcher:
             self._keys += [
                 (service_id, key) for key in sorted({fold(t) for t in texts if t.strip()})
             ]
-        self._short = [
-            (sid, re.compile(rf"\b{re.escape(key)}"))
-            for sid, key in self._keys
-            if len(key) <= _SHORT
-        ]
+        self._patterns = {
+            key: re.compile(rf"\b{re.escape(key)}") for _, key in self._keys if len(key) <= _SHORT
+        }
+        self._short = [(sid, key) for sid, key in self._keys if key in self._patterns]
         self._long = [(sid, key) for sid, key in self._keys if len(key) > _SHORT]
+        # A message is matched for its service, its services and its rest: once.
+        self._hits = lru_cache(maxsize=512)(self._compute_hits)
 
     def rank(self, text: str, limit: int = 3) -> list[ServiceCandidate]:
         key = fold(text)
         if not key:
             return []
         best: dict[str, float] = {}
-        for service_id, score in self._scores(key):
+        for service_id, _, score in self._hits(key):
             if score > best.get(service_id, 0.0):
                 best[service_id] = score
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return [
-            ServiceCandidate(i, self._display[i], min(1.0, round(s / 100, 3))) for i, s in ranked
-        ]
+        return [self._candidate(i, s) for i, s in ranked]
 
-    def _scores(self, key: str) -> list[tuple[str, float]]:
-        """(service id, score) of every alias at or above the threshold."""
-        found = [(sid, 100.0) for sid, pattern in self._short if pattern.search(key)]
+    def mentioned(self, text: str) -> list[ServiceCandidate]:
+        """Every service `text` names, in the order it names them ("özünüməşğulluq və peşə
+        hazırlığı təqaüdü pulludur?" → both). Names that cover the same words (one inside
+        another, or a loose match over another's name) are one mention: the best match's."""
+        key = fold(text)
+        hits = self._hits(key) if key else ()
+        if len({service_id for service_id, _, _ in hits}) < 2:
+            return self.rank(text, limit=1)
+        spans = sorted(
+            ((score, len(alias), *self._span(alias, key), sid) for sid, alias, score in hits),
+            key=lambda h: (-h[0], -h[1], h[2], h[4]),
+        )
+        chosen: list[tuple[float, int, int, int, str]] = []
+        for hit in spans:
+            _, _, start, end, sid = hit
+            if not any(sid == c[4] or (start < c[3] and c[2] < end) for c in chosen):
+                chosen.append(hit)
+        return [self._candidate(sid, score) for score, _, _, _, sid in
+                sorted(chosen, key=lambda c: c[2])]  # fmt: skip
+
+    def _candidate(self, service_id: str, score: float) -> ServiceCandidate:
+        confidence = min(1.0, round(score / 100, 3))
+        return ServiceCandidate(service_id, self._display[service_id], confidence)
+
+    def _compute_hits(self, key: str) -> tuple[tuple[str, str, float], ...]:
+        """(service id, folded alias, score) of every alias at or above the threshold."""
+        found = [(sid, alias, 100.0) for sid, alias in self._short
+                 if self._patterns[alias].search(key)]  # fmt: skip
         fits = [(sid, alias) for sid, alias in self._long if len(alias) <= len(key)]
         # One batched call: rapidfuzz loops in C over the aliases the message can contain.
         hits = process.extract(
@@ -70,13 +95,24 @@ class ServiceMatcher:
         )
         # Longer aliases are more specific: a tie between "sosial yardım" and a 25-letter name
         # goes to the longer one.
-        found += [(fits[pos][0], score + min(len(alias), 40) / 100) for alias, score, pos in hits]
+        found += [(fits[pos][0], alias, score + min(len(alias), 40) / 100)
+                  for alias, score, pos in hits]  # fmt: skip
         for sid, alias in self._long:
             # A message shorter than a name must be (nearly) the whole name, or a single word
             # like "xidmət" would match every long name it occurs in.
             if len(alias) > len(key) and (score := fuzz.ratio(alias, key)) >= MATCH_THRESHOLD:
-                found.append((sid, score))
-        return found
+                found.append((sid, alias, score))
+        return tuple(found)
+
+    def _span(self, alias: str, key: str) -> tuple[int, int]:
+        """Where in `key` the alias matched: the whole message for a name longer than it."""
+        if alias in self._patterns:
+            found = self._patterns[alias].search(key)
+            return (found.start(), found.end()) if found else (0, len(key))
+        if len(alias) > len(key):
+            return 0, len(key)
+        aligned = fuzz.partial_ratio_alignment(alias, key)
+        return aligned.dest_start, aligned.dest_end
 
     def without_mention(self, text: str, service_id: str) -> str:
         """`text` less the words that name `service_id` ("bəs ünvanlı yardım üçün?" → "bəs

@@ -508,3 +508,21 @@ def test_check_reports_partial_states_without_marks(tmp_path: Path) -> None:
 def test_show_unknown_id(capsys: pytest.CaptureFixture) -> None:
     assert main(["knowledge", "show", "99-99-99-99"]) == 1
     assert "no passport with id '99-99-99-99'" in capsys.readouterr().err
+
+
+def test_target_group_is_words_of_the_name(tmp_path: Path) -> None:
+    """A curated target group quotes the name as printed; a paraphrase is a problem."""
+    passports = default_passports()
+    group = passports["dost-7-6-2"].curated.target_group
+    assert group is not None and group.text.endswith("əlilliyi müəyyən edilmiş şəxslər")
+    assert passports["01-09-07-00"].curated.target_group.text == "İmtiyazlı şəxslər"
+    kb = tmp_path / "kb"
+    shutil.copytree(PASSPORTS_DIR, kb)
+    path = kb / "01-09-07-00.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "text: İmtiyazlı şəxslər", "text: Güzəştli şəxslər"), encoding="utf-8")  # fmt: skip
+    assert "01-09-07-00.yaml: curated target group 'Güzəştli şəxslər' is not in the name as " \
+           "printed" in check_knowledge(passports_dir=kb)
+    before = load_passport(kb / "02-04-07-00.yaml").curated
+    assert main(["knowledge", "import", str(source("02-04-07-00.txt")), "--out", str(kb)]) == 0
+    assert load_passport(kb / "02-04-07-00.yaml").curated.target_group == before.target_group

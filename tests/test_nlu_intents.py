@@ -67,6 +67,12 @@ HELD_OUT = [
     ("yox, başqa sualım yoxdur", "deny"),
     ("DOST-da nə xidmətlər göstərilir", "list_services"),
     ("lobya şorbası necə bişirilir", "out_of_scope"),
+    # wave 2: topics the passports hold
+    ("putyovka verilərsə, sonda mənim əlimə nə keçəcək", "ask_result"),
+    ("ünvanlı yardım ailəyə ayda neçə manat olur", "ask_amount"),
+    ("qızım mənim əvəzimə ünvanlı yardıma müraciət edə bilərmi", "ask_representative"),
+    ("ictimai işlərə göndərişi hansı dövlət qurumu verir", "ask_performer"),
+    ("putyovka ilə bağlı qərarı mənə hansı yolla çatdıracaqlar", "ask_notification"),
     ("bu gün hava isti olacaq?", "out_of_scope"),
 ]
 
@@ -83,6 +89,12 @@ HELD_OUT_TYPED = [
     ("4ox sag olun", "thanks"),
     ("muracietin statusu ne oldu", "application_status"),
     ("Сәнәдләр һансылардыр", "ask_documents"),
+    # "nəticə" (result) is not "neçə" (how many): not a duration, not a fee
+    ("pese hazirligi teqaudunun neticesi nedir", "ask_result"),
+    ("ozunumesgulluq proqraminin neticesinde ne alacam", "ask_result"),
+    ("neticeni mene nece catdiracaqlar", "ask_notification"),
+    ("teqaud ayda nece manat olur", "ask_amount"),
+    ("NƏTİCƏDƏ NƏ VERİRLƏR", "ask_result"),
 ]
 
 
@@ -133,7 +145,7 @@ def test_examples_file_is_rasa_nlu_yaml() -> None:
 def test_examples_cover_exactly_the_intents_with_enough_examples() -> None:
     examples = load_examples()
     assert set(examples) == set(INTENTS)
-    assert len(INTENTS) == 26
+    assert len(INTENTS) == 31  # DESIGN.md's names, the wave-2 topics included
     for intent, texts in examples.items():
         assert len(texts) >= 40, intent
     for intent in (*TOPIC_INTENTS, "out_of_scope"):

@@ -158,6 +158,13 @@ def test_fold_examples_meet(a: str, b: str) -> None:
     assert fold(a) == fold(b)
 
 
+def test_fold_keeps_result_apart_from_how_many() -> None:
+    """ "nəticə" (result) and "neçə" (how many) stay two words, however they are typed."""
+    result = {fold(w) for w in ("nəticə", "NƏTİCƏ", "netice", "neticə", "NETİCƏ")}
+    how_many = {fold(w) for w in ("neçə", "NEÇƏ", "nece", "neche", "ne4e")}
+    assert result == {"netice"} and how_many == {"nece"}
+
+
 def test_fold_keeps_numbers_and_codes() -> None:
     assert fold("ÜDSY-yə").startswith("udsy")
     assert fold("saat 4-də") == "sat 4-de"  # "4" in a number is not ç

@@ -26,7 +26,26 @@ def topics() -> dict[str, Topic]:
 
 
 def topic_for_intent(intent: str) -> Topic | None:
-    return next((t for t in topics().values() if t.intent == intent), None)
+    """The topic an intent asks for (never a narrower one: those need the question's words)."""
+    return next((t for t in topics().values() if t.intent == intent and not t.refines), None)
+
+
+def topic_for(intent: str, folded_question: str = "") -> Topic | None:
+    """The topic a question asks for: the intent's, or a narrower one its words name
+    ("poçtla göndərmək olar?" asks how to apply, by post). `folded_question` is the question
+    as nlu.normalize.fold gives it."""
+    topic = topic_for_intent(intent)
+    if topic is None or not folded_question:
+        return topic
+    return next(
+        (t for t in _refinements(topic.id) if any(p.search(folded_question) for p in t.patterns)),
+        topic,
+    )
+
+
+@cache
+def _refinements(topic_id: str) -> tuple[Topic, ...]:
+    return tuple(t for t in topics().values() if topic_id in t.refines)
 
 
 def group_of(passport: Passport) -> str:
@@ -40,7 +59,7 @@ def group_of(passport: Passport) -> str:
 
 
 def _answerable(passport: Passport, topic: Topic) -> bool:
-    if topic.curated and getattr(passport.curated, topic.curated):
+    if any(getattr(passport.curated, section) for section in topic.curated):
         return True
     fields = [passport.field(key) for key in topic.fields]
     shown = [f for f in fields if f is not None and f.is_shown]  # all of it, or a part
@@ -51,7 +70,7 @@ def _answerable(passport: Passport, topic: Topic) -> bool:
 
 def compile_flow(passport: Passport) -> ServiceFlow:
     answerable = {t.id: _answerable(passport, t) for t in topics().values() if t.action is None}
-    menu = [t for t, ok in answerable.items() if ok]
+    menu = [t for t, ok in answerable.items() if ok and topics()[t].menu]
     menu += [t.id for t in topics().values() if t.action is not None]
     return ServiceFlow(
         service_id=passport.id,
