@@ -449,8 +449,10 @@ class Dialogue:
         choices = []
         if topic_id == "eligibility" and has_rules(passport):
             choices.append(choice(Pick.ELIGIBILITY, t("choice.eligibility_check")))
-        choices += [c for c in self._topic_choices(flow) if c.id != f"t:{topic_id}"]
-        turn.say(self._with_sources(answer), _unique(choices), sources=answer.sources,
+        this = str(ChoiceId(Pick.TOPIC, topic_id))
+        choices += [c for c in self._topic_choices(flow) if c.id != this]
+        turn.say(answer.text, _unique(choices), sources=answer.sources,
+                 source_line=self._source_line(answer),
                  service=state.service)  # fmt: skip
 
     def _answer_each(
@@ -461,7 +463,8 @@ class Dialogue:
         state.topic = topic_id
         for service_id in service_ids:
             answer = compose(self.passports[service_id], topic_id)
-            turn.say(self._with_sources(answer), sources=answer.sources, service=service_id)
+            turn.say(answer.text, sources=answer.sources, service=service_id,
+                     source_line=self._source_line(answer))
         turn.service = service_ids[-1]
         last = turn.replies[-1]
         last.choices = [choice(Pick.SERVICE, self.flows[s].name, s) for s in service_ids]
@@ -476,10 +479,10 @@ class Dialogue:
             return state.services
         return [state.service] if state.service else []
 
-    def _with_sources(self, answer: Answer) -> str:
+    def _source_line(self, answer: Answer) -> str | None:
         if self.show_sources and answer.sources and answer.known:
-            return answer.text + "\n\n" + source_footer(answer.sources)
-        return answer.text
+            return source_footer(answer.sources)
+        return None
 
     def _topic_choices(self, flow: ServiceFlow) -> list[Choice]:
         choices = [choice(Pick.TOPIC, t(f"topic.{tid}"), tid) for tid in flow.menu]
@@ -504,10 +507,11 @@ class Dialogue:
     def _hours(self, turn: Turn) -> None:
         text = t("centers.hours", **center_hours_values(self.centers))
         text += " " + t("centers.hours_note")
+        source = None
         if self.show_sources:
             urls = self.centers.defaults.hours.source.split(" ; ")
-            text += "\n\n" + t("answer.source_curated", url=urls[0].strip())
-        turn.say(text, self._main_choices())
+            source = t("answer.source_curated", url=urls[0].strip())
+        turn.say(text, self._main_choices(), source_line=source)
 
     async def _handoff(
         self, state: ConversationState, reason: str, conversation_id: str, turn: Turn
@@ -543,10 +547,9 @@ class Dialogue:
         service = state.eligibility.service
         state.eligibility = None
         flow = self.flows[service]
-        text = step.verdict
-        if self.show_sources and step.sources:
-            text += "\n\n" + source_footer(step.sources)
-        turn.say(text, self._topic_choices(flow), service=service, sources=step.sources)
+        source = source_footer(step.sources) if self.show_sources and step.sources else None
+        turn.say(step.verdict, self._topic_choices(flow), service=service, sources=step.sources,
+                 source_line=source)  # fmt: skip
 
 
 _CLARIFIABLE = TOPIC_INTENTS | {"book_slot", "human_handoff", "list_services", "ask_hours",

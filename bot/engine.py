@@ -133,7 +133,8 @@ class Engine:
                 await self._consent(conversation, turn.intent)
                 for out in turn.replies:
                     await self.store.record(
-                        conversation, "bot", out.text, intent=out.intent, service=out.service
+                        conversation, "bot", out.shown_text, intent=out.intent,
+                        service=out.service,
                     )
         except RedisError as exc:
             log.warning("redis unavailable; answering without context", error=str(exc))

@@ -67,7 +67,12 @@ class Handoff(BaseModel):
 
 
 class Outbound(BaseModel):
+    """One reply, its parts kept apart so each channel renders them in its idiom: the text, the
+    source line (shown on screens, not read out on the phone), the choices (buttons, numbered
+    lines, keypad digits)."""
+
     text: str
+    source_line: str | None = None  # where the answer comes from, one line
     choices: list[Choice] = Field(default_factory=list)
     request_contact: bool = False  # offer the channel's "share my contact" button
     expects: Literal["phone", "code"] | None = None  # the answer is a number typed in digits
@@ -78,6 +83,11 @@ class Outbound(BaseModel):
     intent: str | None = None
     service: str | None = None
     sources: list[SourceRef] = Field(default_factory=list)
+
+    @property
+    def shown_text(self) -> str:
+        """The text with its source line, as a screen shows it."""
+        return f"{self.text}\n\n{self.source_line}" if self.source_line else self.text
 
 
 class ChatEngine(Protocol):

@@ -115,7 +115,7 @@ async def run_story(engine: Any, story: dict[str, Any]) -> StoryResult:
         if "contact" in step:
             inbound.contact = Contact(phone=step["contact"], proof=Proof.TELEGRAM_CONTACT)
         last = await engine.handle(inbound)
-        text = "\n".join(out.text for out in last)
+        text = "\n".join(out.shown_text for out in last)
         _expect(result, where, step, last, text)
     return result
 
@@ -148,7 +148,7 @@ def _expect(
             result.failures.append(f"{where}: {len(replies)} replies, expected "
                                    f"{len(step['replies'])}")  # fmt: skip
         for k, (expected, reply) in enumerate(zip(step["replies"], replies, strict=False), start=1):
-            _expect(result, f"{where}, reply {k}", expected, [reply], reply.text)
+            _expect(result, f"{where}, reply {k}", expected, [reply], reply.shown_text)
     if "sources" in step:
         fields = {s.field for o in replies for s in o.sources}
         missing = [str(f) for f in step["sources"] if str(f) not in fields]

@@ -155,7 +155,7 @@ def to_response(replies: Sequence[Outbound]) -> ChatResponse:
     return ChatResponse(
         replies=[
             ChatReply(
-                text=reply.text,
+                text=reply.shown_text,
                 choices=[ChatChoice(id=c.id, title=c.title) for c in reply.choices],
             )
             for reply in replies

@@ -48,7 +48,7 @@ def event_of(message: Outbound) -> dict:
     return {
         "id": secrets.token_hex(8),
         "from": message.author,
-        "text": message.text,
+        "text": message.shown_text,
         "choices": [{"id": c.id, "title": c.title} for c in message.choices],
     }
 

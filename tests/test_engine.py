@@ -28,7 +28,9 @@ async def test_documents_answer_carries_its_sources(engine: Engine) -> None:
     assert reply.intent == "ask_documents" and reply.service == "02-04-10-00"
     # Field 22 (the documents' form) lists every option of the form: not stated, not cited.
     assert [(s.passport, s.field) for s in reply.sources] == [("02-04-10-00", "21")]
-    assert "Mənbə: xidmət pasportu 02-04-10-00, bənd 21" in reply.text
+    assert reply.source_line.startswith("Mənbə: xidmət pasportu 02-04-10-00, bənd 21")
+    assert "Mənbə" not in reply.text  # kept apart: the phone line does not read it out
+    assert reply.shown_text.endswith(reply.source_line)
 
 
 async def test_an_oversized_message_is_answered_and_the_person_told(engine: Engine) -> None:

@@ -64,12 +64,14 @@ def test_long_is_over_400_characters_or_more_than_three_items() -> None:
     assert len(brief) <= menu.LONG_CHARS and long_line.startswith(brief)
 
 
-def test_the_source_footer_is_left_out_for_the_ear() -> None:
+def test_the_source_line_is_left_out_for_the_ear() -> None:
     from bot.answers import source_footer
+    from channels.twilio.voice_screen import Screen, from_engine
 
     sources = [SourceRef(passport="02-04-10-00", field="21", title="Sənədlər")]
-    out = Outbound(text="Cavab.\n\n" + source_footer(sources), sources=sources)
-    assert menu.without_sources(out) == "Cavab."
+    out = Outbound(text="Cavab.", source_line=source_footer(sources), sources=sources)
+    assert from_engine([out], Screen(seq=1)).screen.texts == ["Cavab."]
+    assert menu.sms_text([out], []).endswith(source_footer(sources))  # SMS is a screen
 
 
 def test_speakable_text() -> None:

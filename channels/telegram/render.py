@@ -125,7 +125,7 @@ def remove_keyboard() -> ReplyKeyboardRemove:
 
 def render(outbound: Outbound, callback_data: list[str]) -> list[Piece]:
     """The messages for one `Outbound`; `callback_data` holds each choice's encoded id."""
-    pieces = [Piece(escape(text)) for text in split_text(outbound.text)]
+    pieces = [Piece(escape(text)) for text in split_text(outbound.shown_text)]
     if not pieces:
         pieces = [Piece(escape(EMPTY_TEXT))]
     if outbound.choices:

@@ -19,7 +19,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answers import source_footer
 from bot.choices import ChoiceId, Pick
 from bot.messages import Choice, Outbound
 from channels.twilio.texts import tx
@@ -45,16 +44,6 @@ class Entry:
     digit: str
     value: str  # an engine choice id, SMS_OFFER or NEXT_PAGE
     title: str
-
-
-def without_sources(out: Outbound) -> str:
-    """The reply's text without its source footer (useful on a screen, noise on the phone)."""
-    text = out.text
-    if out.sources:
-        footer = source_footer(out.sources)
-        if footer and text.rstrip().endswith(footer):
-            text = text.rstrip()[: -len(footer)]
-    return text.strip()
 
 
 def list_items(text: str) -> list[str]:
@@ -133,7 +122,7 @@ def menu_lines(entries: Sequence[Entry]) -> list[str]:
 
 def sms_text(replies: Sequence[Outbound], choices: Sequence[Choice]) -> str:
     """A messaging reply: the texts, then every choice as a numbered line and "0" for a person."""
-    parts = [r.text.strip() for r in replies if r.text.strip()]
+    parts = [r.shown_text.strip() for r in replies if r.text.strip()]
     if choices:
         lines = [
             tx("messaging.choice_line", digit=i, title=c.title)

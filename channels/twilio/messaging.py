@@ -157,7 +157,7 @@ class TwilioSender:
         if self.channel == "whatsapp" and not to.startswith("whatsapp:"):
             to = f"whatsapp:{to}"
         try:
-            sids = await self.messenger.send(to, message.text)
+            sids = await self.messenger.send(to, message.shown_text)
         except TwilioRestException as exc:
             error = f"twilio {exc.status} {exc.code}: {exc.msg}"
             if exc.status == 429 or exc.status >= 500:

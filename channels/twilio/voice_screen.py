@@ -47,9 +47,9 @@ def from_engine(replies: list[Outbound], screen: Screen) -> Reply:
     for out in replies:
         if out.handoff is not None:
             continue  # its text is for chats ("call 142"); the caller is put through
-        body = menu.without_sources(out)
+        body = out.text.strip()  # the source line is for screens, not read out
         if menu.is_long(body):
-            full_text = out.text
+            full_text = out.shown_text  # by SMS, with its source line
             body = f"{menu.brief(body)}\n{tx('voice.brief_more')}"
         texts.append(body)
     choices = [c for out in replies for c in out.choices]
@@ -64,6 +64,6 @@ def from_engine(replies: list[Outbound], screen: Screen) -> Reply:
     if any(o.handoff is not None for o in replies):
         return Reply(screen=new, dial=True)
     if any(o.hangup for o in replies):  # the core ended the conversation: the call's goodbye
-        said = [menu.without_sources(o) for o in replies if not (o.hangup or o.handoff)]
+        said = [o.text.strip() for o in replies if not (o.hangup or o.handoff)]
         return Reply(prefix=said, goodbye=True)
     return Reply(screen=new)
