@@ -82,6 +82,22 @@ def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def audio_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One rendered-audio cache for the run: each phone prompt is synthesised once."""
+    return tmp_path_factory.mktemp("audio-cache")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, nlu_cache: Path, nlu, audio_cache: Path) -> Path:
+    """A DOST_DATA_DIR with the run's trained NLU model and audio cache."""
+    import shutil
+
+    shutil.copytree(nlu_cache, tmp_path / "cache")
+    (tmp_path / "cache" / "audio").symlink_to(audio_cache, target_is_directory=True)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
 def nlu(nlu_cache: Path):
     from nlu.pipeline import build_nlu
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -40,12 +39,6 @@ def servers_of(data_dir: Path) -> list[psutil.Process]:
         if "redis-server" in cmdline and str(data_dir) in cmdline and alive:
             found.append(process)
     return found
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, nlu_cache: Path, nlu) -> Path:
-    shutil.copytree(nlu_cache, tmp_path / "cache")  # the model trained once for the run
-    return tmp_path
 
 
 def dost_env(data_dir: Path) -> dict[str, str]:

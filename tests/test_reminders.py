@@ -26,22 +26,11 @@ from bot.worker import arq_pool, build_worker
 from channels.web_push import WebSender
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
+from tests.jobs import ProcessClock
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BAKU)  # a Friday
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BAKU)
 SERVICE = "02-04-10-00"
-
-
-class ProcessClock(FrozenClock):
-    """Our frozen clock, with the process clock (arq's `time.time()`) kept at the same instant."""
-
-    def __init__(self, start: datetime, traveller: time_machine.Coordinates) -> None:
-        self.traveller = traveller
-        super().__init__(start)
-
-    def set(self, moment: datetime) -> None:
-        super().set(moment)
-        self.traveller.move_to(self.now())
 
 
 @pytest.fixture

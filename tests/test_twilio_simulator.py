@@ -9,7 +9,6 @@ import ast
 import base64
 import json
 import re
-import shutil
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,19 +38,6 @@ MY_BOOKING = "mənim növbəm"
 CANCEL_REQUEST = "növbəmi ləğv etmək istəyirəm"
 NO_BOOKING = "Bu telefon nömrəsi ilə aktiv növbə tapmadım."
 SIMULATOR_MODULES = ("simulator.py", "simulator_session.py")
-
-
-@pytest.fixture(scope="module")
-def audio_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One rendered-audio cache for the module: each prompt is synthesised once."""
-    return tmp_path_factory.mktemp("audio-cache")
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, nlu_cache: Path, nlu, audio_cache: Path) -> Path:
-    shutil.copytree(nlu_cache, tmp_path / "cache")  # the model trained once for the run
-    (tmp_path / "cache" / "audio").symlink_to(audio_cache, target_is_directory=True)
-    return tmp_path
 
 
 @pytest.fixture

@@ -36,19 +36,6 @@ DOCUMENTS_QUESTION = "özünüməşğulluq proqramı üçün hansı sənədlər 
 BOOKING_REQUEST = "özünüməşğulluq üçün növbəyə yazılmaq istəyirəm"
 
 
-@pytest.fixture(scope="module")
-def audio_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One rendered-audio cache for the module: each prompt is synthesised once."""
-    return tmp_path_factory.mktemp("audio-cache")
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, nlu_cache: Path, nlu, audio_cache: Path) -> Path:
-    shutil.copytree(nlu_cache, tmp_path / "cache")  # the model trained once for the run
-    (tmp_path / "cache" / "audio").symlink_to(audio_cache, target_is_directory=True)
-    return tmp_path
-
-
 @pytest.fixture
 def fake_api() -> Iterator[FakeTwilio]:
     with running_fake(ACCOUNT_SID, AUTH_TOKEN) as fake:
