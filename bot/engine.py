@@ -126,7 +126,9 @@ class Engine:
                 return []
             async with self.store.locked(conversation):
                 state = await self.store.load(conversation)
-                said = inbound.text if inbound.text is not None else f"[{inbound.choice}]"
+                said = inbound.text if inbound.text is not None else (
+                    f"[{inbound.choice or inbound.command or 'contact'}]"
+                )
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
                 turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
