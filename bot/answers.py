@@ -11,6 +11,7 @@ known and that the deciding field is not stated."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.catalog import bullets, has, inline, t
 from bot.eligibility import has_rules
@@ -281,20 +282,25 @@ def _location(p: Passport, a: Answer) -> None:
         a.add(_listed(f, "answer.performing_body", bullets(_labels(f))), f, passport=p)
 
 
-def _performer(p: Passport, a: Answer) -> None:
-    """Each field about who performs the service: what it shows, or that it does not."""
-    for key, option_set, join in (
-        ("performing_body", None, bullets),
-        ("participating_body", None, bullets),
-        ("performing_unit", "unit", inline),
-        ("back_office", None, inline),
-    ):
+def _each_field(p: Passport, a: Answer, fields: tuple[tuple[str, str | None, Any], ...]) -> None:
+    """Each (key, option set, join) field the layout has: what it shows, or that it does not."""
+    for key, option_set, join in fields:
         if (f := p.field(key)) is None:
             continue
         if f.is_shown:
             a.add(_listed(f, f"answer.{key}", join(_labels(f, option_set))), f, passport=p)
         else:
             _not_stated(f, a, p)
+
+
+def _performer(p: Passport, a: Answer) -> None:
+    """Each field about who performs the service: what it shows, or that it does not."""
+    _each_field(p, a, (
+        ("performing_body", None, bullets),
+        ("participating_body", None, bullets),
+        ("performing_unit", "unit", inline),
+        ("back_office", None, inline),
+    ))  # fmt: skip
     if (f := p.field("responsible")) is not None:
         if f.is_known:
             a.add(t("answer.responsible", value=f.value), f, passport=p)
@@ -389,14 +395,8 @@ def _online_whole(p: Passport, a: Answer) -> None:
 def _notification(p: Passport, a: Answer) -> None:
     """How the result is made known: the notification form (new layout) or the forms of
     response (old layout), each as shown or said not to be."""
-    for key, option_set in (("notification_form", "delivery_form"),
-                            ("response_forms", "contact_form")):  # fmt: skip
-        if (f := p.field(key)) is None:
-            continue
-        if f.is_shown:
-            a.add(_listed(f, f"answer.{key}", inline(_labels(f, option_set))), f, passport=p)
-        else:
-            _not_stated(f, a, p)
+    _each_field(p, a, (("notification_form", "delivery_form", inline),
+                       ("response_forms", "contact_form", inline)))  # fmt: skip
 
 
 def _refusal(p: Passport, a: Answer) -> None:
