@@ -10,8 +10,8 @@ known and that the deciding field is not stated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.catalog import bullets, has, inline, t
 from bot.eligibility import has_rules
@@ -282,7 +282,10 @@ def _location(p: Passport, a: Answer) -> None:
         a.add(_listed(f, "answer.performing_body", bullets(_labels(f))), f, passport=p)
 
 
-def _each_field(p: Passport, a: Answer, fields: tuple[tuple[str, str | None, Any], ...]) -> None:
+Join = Callable[[Iterable[str]], str]
+
+
+def _each_field(p: Passport, a: Answer, fields: tuple[tuple[str, str | None, Join], ...]) -> None:
     """Each (key, option set, join) field the layout has: what it shows, or that it does not."""
     for key, option_set, join in fields:
         if (f := p.field(key)) is None:
