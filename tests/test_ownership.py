@@ -110,18 +110,23 @@ async def test_the_verified_owner_lists_reschedules_and_cancels(setup) -> None:
     assert not await still_active(engine, booking)
 
 
-async def test_a_web_booking_needs_a_proven_number(setup) -> None:
-    engine, sms, _ = setup
-    conversation = "web:newcomer"
+async def book_on_the_web(engine, sms, conversation: str) -> list[str]:
+    """A public-works booking in the web chat, the stranger's number proven by its SMS code:
+    the answers to the time, the code and "yes"."""
     await web(engine, conversation, "ictimai işlər üçün növbə götürmək istəyirəm")
     await web(engine, conversation, "Xəzər")
     await web(engine, conversation, "23.11.2026")
     asked = await web(engine, conversation, "saat 09:00")
-    assert "telefon nömrənizi yazın" in asked.lower()
     await web(engine, conversation, "055 765 43 21")
     confirm = await web(engine, conversation, sms.last_code())
+    return [asked, confirm, await web(engine, conversation, "bəli")]
+
+
+async def test_a_web_booking_needs_a_proven_number(setup) -> None:
+    engine, sms, _ = setup
+    asked, confirm, booked = await book_on_the_web(engine, sms, "web:newcomer")
+    assert "telefon nömrənizi yazın" in asked.lower()
     assert "Təsdiq edirsiniz" in confirm
-    booked = await web(engine, conversation, "bəli")
     code = re.search(r"Növbə kodu: (\w{6})", booked).group(1)
     assert (await engine.bookings.get(code)).phone == STRANGER
 
@@ -164,12 +169,5 @@ async def test_the_cancel_button_of_the_owners_list_cancels(setup) -> None:
 async def test_a_confirmation_promises_only_reminders_that_will_go_out(setup) -> None:
     """The test engine has no reminder queue: nothing is promised."""
     engine, sms, _ = setup
-    conversation = "web:promise"
-    await web(engine, conversation, "ictimai işlər üçün növbə götürmək istəyirəm")
-    await web(engine, conversation, "Xəzər")
-    await web(engine, conversation, "23.11.2026")
-    await web(engine, conversation, "saat 09:00")
-    await web(engine, conversation, "055 765 43 21")
-    await web(engine, conversation, sms.last_code())
-    booked = await web(engine, conversation, "bəli")
+    *_, booked = await book_on_the_web(engine, sms, "web:promise")
     assert "xatırlatma göndərə bilməyəcəyik" in booked and "saat əvvəl" not in booked
