@@ -45,6 +45,7 @@ class ConversationState(BaseModel):
     topic: str | None = None  # the last topic answered
     pending_topic: str | None = None  # asked before a service was known
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
+    more_choices: dict[str, str] = Field(default_factory=dict)  # the menu's pages not yet shown
     last_texts: list[str] = Field(default_factory=list)  # the last answer, for "repeat"
     failures: int = 0  # misunderstandings in a row
     eligibility: EligibilityProgress | None = None
