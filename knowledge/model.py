@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import StrEnum
 from typing import Literal
 
@@ -93,11 +94,8 @@ def step_refs(steps: list[Step]) -> dict[str, Step]:
     """The published numbered steps by the reference a plain step uses (PlainStep.from_steps):
     the number as printed, or "N#k" for the k-th of the steps printed with a repeated number N.
     Headings have no reference: they are never restated."""
-    counts: dict[str, int] = {}
-    for step in steps:
-        if step.number is not None:
-            counts[step.number] = counts.get(step.number, 0) + 1
-    refs, seen = {}, dict.fromkeys(counts, 0)
+    counts = Counter(step.number for step in steps if step.number is not None)
+    refs, seen = {}, Counter[str]()
     for step in steps:
         if step.number is None:
             continue
