@@ -334,9 +334,13 @@ def _performer(p: Passport, a: Answer) -> None:
             _not_stated(f, a, p)
 
 
-def _steps_text(steps: list[Step]) -> str:
-    """Steps renumbered 1, 2, 3… in published order (the source repeats numbers); headings
-    stay unnumbered."""
+def _steps_text(p: Passport, steps: list[Step]) -> str:
+    """The steps numbered 1, 2, 3…: the curated plain steps when there are (second person, the
+    source's typos and headings left out, checked by `dost knowledge check` to restate every
+    published step), else the published ones in order (the source repeats numbers), headings
+    unnumbered."""
+    if plain := p.curated.steps_plain:
+        return "\n".join(f"{n}. {step.text}" for n, step in enumerate(plain, start=1))
     lines, n = [], 0
     for step in steps:
         if step.number is None:
@@ -349,7 +353,7 @@ def _steps_text(steps: list[Step]) -> str:
 
 def _procedure(p: Passport, a: Answer) -> None:
     if (f := _shown(p, "steps")) and isinstance(f.value, list):
-        a.add(_listed(f, "answer.steps", _steps_text(f.value)), f, passport=p)
+        a.add(_listed(f, "answer.steps", _steps_text(p, f.value)), f, passport=p)
     if f := _shown(p, "application_forms"):
         a.add(_listed(f, "answer.application_forms", _inline(f, "contact_form")), f,
               passport=p)  # fmt: skip
@@ -434,9 +438,10 @@ def _legal_basis(p: Passport, a: Answer) -> None:
 
 
 def _commission(p: Passport, a: Answer) -> None:
-    """The steps that mention the commission, in the passport's words."""
+    """The steps that mention the commission: in plain words where curated, else as published."""
     f = _shown(p, "steps")
-    steps = [s.text for s in f.value if "komissiya" in s.text] if f and f.value else []
+    told = p.curated.steps_plain or (f.value if f and isinstance(f.value, list) else [])
+    steps = [s.text for s in told if "komissiya" in s.text] if f else []
     if f is not None and steps:
         a.add(_listed(f, "answer.commission", bullets(steps)), f, passport=p)
     elif f is None or f.is_known:
