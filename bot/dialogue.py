@@ -369,6 +369,7 @@ class Dialogue:
             case "book_slot" if self.booking is not None:
                 if service is None:
                     state.pending_topic = "book"
+                    self.booking.remember(state, parsed)  # its center, day, time wait
                     turn.say(t("menu.which_service"), self._service_choices())
                 else:
                     await self.booking.start(state, turn, "book", service, parsed)
