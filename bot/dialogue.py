@@ -392,6 +392,7 @@ class Dialogue:
             case "book_slot" if self.booking is not None:
                 if service is None:
                     state.pending_topic = "book"
+                    self.booking.remember(state, parsed)  # its center, day, time wait
                     turn.say(t("menu.which_service"), self._service_choices())
                 else:
                     await self.booking.start(state, turn, "book", service, parsed)
@@ -618,11 +619,19 @@ def _last_menu(state: ConversationState) -> list[Choice]:
     return [Choice(id=i, title=title) for i, title in state.choices.items() if i != more]
 
 
+def _paged_already(choices: list[Choice]) -> bool:
+    """A page the booking cut itself: four times, then its own way to other times (the next
+    page, or the whole day)."""
+    picks = [parsed.pick if (parsed := ChoiceId.parse(c.id)) else None for c in choices]
+    return (len(picks) == PAGE_SIZE + 1 and set(picks[:-1]) == {Pick.TIME}
+            and picks[-1] in (Pick.MORE_TIMES, Pick.DAY))  # fmt: skip
+
+
 def _paginate(replies: list[Outbound]) -> dict[str, str]:
     """Cut every menu to its first page, a "more" choice after it; the rest, to show next."""
     rest: dict[str, str] = {}
     for out in replies:
-        if len(out.choices) > PAGE_SIZE:
+        if len(out.choices) > PAGE_SIZE and not _paged_already(out.choices):
             rest = {c.id: c.title for c in out.choices[PAGE_SIZE:]}
             out.choices = [*out.choices[:PAGE_SIZE], choice(Pick.MORE, t("choice.more"))]
     return rest

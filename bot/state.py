@@ -26,9 +26,10 @@ class EligibilityProgress(BaseModel):
 class BookingProgress(BaseModel):
     purpose: Literal["book", "lookup", "cancel", "reschedule"]
     step: Literal[
-        "center", "day", "time", "identity", "verify_code", "confirm", "pick", "cancel_confirm"
-    ]
-    service: str | None = None
+        "service", "center", "day", "time", "identity", "verify_code", "confirm", "pick",
+        "cancel_confirm",
+    ]  # fmt: skip
+    service: str | None = None  # None only at "service": a request that named none
     center: str | None = None
     day: date | None = None
     start: datetime | None = None
