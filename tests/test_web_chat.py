@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.catalog import t as catalog_text
 from bot.config import Settings
 from bot.ratelimit import RateLimit, hit_rate_limits
 from bot.redis_conn import connect
@@ -323,6 +324,11 @@ def test_chat_in_a_phone_sized_browser(live_server: str, artifacts_dir: Path) ->
             page.locator(".typing-bubble").wait_for(state="detached")
 
             buttons = page.locator(".choices button:not([disabled])")
+            # A documents answer on a phone: at most four buttons and "more".
+            titles = [b.strip() for b in buttons.all_inner_texts()]
+            assert 0 < len(titles) <= 5 and titles[-1] == catalog_text("choice.more"), titles
+            page.locator(".choices").last.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts_dir / "web-chat-documents.png"))
             if buttons.count():
                 # A fixed position among all buttons: "the first enabled one" moves once this
                 # one is retired.
