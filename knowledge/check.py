@@ -19,6 +19,7 @@ from knowledge.forms import (
     wording_key,
 )
 from knowledge.model import FieldKind, FieldState, Passport
+from knowledge.page_check import check_pages
 from knowledge.store import PASSPORTS_DIR, load_passport
 from nlu.normalize import fold
 
@@ -67,6 +68,8 @@ def check_knowledge(
         problems.append(f"{centers_file.name}: cannot be read: {_first_line(exc)}")
     else:
         problems.extend(f"{centers_file.name}: {p}" for p in check_centers(centers, passports))
+    names = {pid: [p.name, p.display_name, *p.aliases] for pid, p in passports.items()}
+    problems.extend(check_pages(passports, passport_aliases=names))
     return problems
 
 
