@@ -86,6 +86,7 @@ class PageDialogue:
         state.subject, state.topic = subject_id, topic
         state.service, state.services = None, []  # a follow-up is about the subject now
         turn.service = None
+        turn.intent = topics()[topic].intent  # what was answered ("işsiz kimi qeydiyyat": info)
         self._say(subject_replies(self.knowledge, subject_id, topic), turn)
         others = other_topics(self.knowledge, subject_id, topic, MAX_CHOICES)
         turn.replies[-1].choices = [
@@ -97,6 +98,8 @@ class PageDialogue:
         state.subject = state.topic = state.service = None
         state.services = []
         turn.service = None
+        if turn.intent not in INFORMING:  # a DOST question, whatever the classifier made of it
+            turn.intent = "service_info"
         near = [c for n in self.knowledge.uncovered[item_id].near if (c := self._near(n))]
         turn.say(uncovered_text(self.knowledge, item_id),
                  [*near[:MAX_CHOICES], choice(Pick.MAIN, t("menu.back"))])  # fmt: skip

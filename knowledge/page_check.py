@@ -135,20 +135,22 @@ def check_subjects(
 
 def _shared_names(subjects: SubjectsFile, passport_aliases: dict[str, list[str]]) -> list[str]:
     """A name may belong to one thing only: two subjects, a subject and an uncovered matter,
-    or a subject and a passport (the passport would always win it)."""
+    or a subject and a passport (the passport would always win it). Names are compared folded
+    ("özünüməşğulluq" is "ozunumesgulluq"), reported as first written."""
     owners: dict[str, set[str]] = defaultdict(set)
-    for subject_id, subject in subjects.subjects.items():
-        for alias in subject.aliases:
-            owners[fold(alias)].add(f"subject {subject_id}")
-    for item_id, item in subjects.uncovered.items():
-        for word in item.words:
-            owners[fold(word)].add(f"uncovered {item_id}")
+    written: dict[str, str] = {}
+    named = [(f"subject {i}", s.aliases) for i, s in subjects.subjects.items()]
+    named += [(f"uncovered {i}", u.words) for i, u in subjects.uncovered.items()]
+    for owner, names in named:
+        for name in names:
+            written.setdefault(fold(name), name)
+            owners[fold(name)].add(owner)
     for passport_id, aliases in passport_aliases.items():
         for alias in aliases:
             if fold(alias) in owners:
                 owners[fold(alias)].add(f"passport {passport_id}")
     return [
-        f"the name {name!r} belongs to several: {', '.join(sorted(who))}"
-        for name, who in owners.items()
+        f"the name {written[key]!r} belongs to several: {', '.join(sorted(who))}"
+        for key, who in owners.items()
         if len(who) > 1
     ]
