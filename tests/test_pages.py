@@ -4,6 +4,7 @@ how a subject or an uncovered DOST matter is recognised, and answers cited as th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -338,3 +339,13 @@ def test_a_part_is_curated_text_not_a_copy_of_the_english() -> None:
             assert isinstance(part, PagePart)
             words = set(part.text.lower().split())
             assert not words & {"the", "and", "of", "is"}, (page.id, topic)
+
+
+def test_dost_knowledge_show_prints_a_page(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["knowledge", "show", PAGE, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["url"] == "https://dost.gov.az/en/page/emek-pensiyalari-haqqinda"
+    assert shown["page_date"] is None and shown["language"] == "en"
+    assert "280 manat" in shown["parts"]["amount"]["text"]
+    assert main(["knowledge", "show", "no-such-page"]) == 1
+    assert "nor a service page" in capsys.readouterr().err
