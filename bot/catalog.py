@@ -66,6 +66,18 @@ def inline(items: Iterable[str]) -> str:
     return "; ".join(items)
 
 
+def in_sentence(label: str) -> str:
+    """A label that opens with a common noun ("Şəxsən", "Onlayn"), as it reads inside a
+    sentence: first letter lower case by Azerbaijani rules. An abbreviation ("DOST mərkəzi") or
+    a single capital ("A kateqoriyalı …") keeps its case."""
+    from nlu.normalize import az_lower
+
+    first = label.split(" ", 1)[0]
+    if len(first) < 2 or not first[1:].islower():
+        return label
+    return az_lower(label[0]) + label[1:]
+
+
 def format_date(day: dt.date) -> str:
     """ "23 noyabr 2026, bazar ertəsi": month and weekday names from babel's az locale, never
     hand-written; our rule cases them. Mid-sentence they are common nouns, lower case in

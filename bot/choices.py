@@ -12,6 +12,7 @@ from bot.messages import Choice
 
 class Pick(StrEnum):
     MAIN = "main"  # the main menu
+    MORE = "more"  # the next page of the last menu (a menu shows at most four choices)
     GROUP = "g"  # a group of services (argument: the group)
     SERVICE = "s"  # a service (argument: its id)
     TOPIC = "t"  # a topic of the current service (argument: the topic)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answers import Answer, compose, source_footer
+from bot.answers import Answer, compose
 from bot.booking_flow import BookingDialogue
 from bot.catalog import t
 from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
@@ -19,10 +19,12 @@ from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
 from bot.page_dialogue import PageDialogue
+from bot.sources import source_footer
 from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
 from knowledge.pages import PageKnowledge, default_page_knowledge
+from nlu.mood import is_angry
 from nlu.normalize import fold
 
 # Yes/no words people type, folded (fold: no diacritics, no doubles).
@@ -49,6 +51,13 @@ _FILLER = {
 TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
 _FLOW_INTENT = {"book": "book_slot", "cancel": "cancel_booking", "reschedule": "reschedule_booking",
                 "lookup": "my_booking"}  # fmt: skip
+# A menu shows at most this many choices at once, then "more": a phone screen stays readable
+# and a caller hears a short menu.
+PAGE_SIZE = 4
+# After an answer, the topics people most often ask next come first.
+_FOLLOW_UPS_FIRST = ("documents", "procedure", "book", "eligibility")
+# Intents that ask nothing: after an angry message with one of them, the apology is the answer.
+_NOTHING_ASKED = {"out_of_scope", "greet", "thanks", "goodbye", "affirm", "deny"}
 BOOKING_INTENTS = {"cancel_booking": "cancel", "reschedule_booking": "reschedule",
                    "my_booking": "lookup"}  # fmt: skip
 
@@ -63,6 +72,7 @@ class Turn:
     channel: str | None = None
     conversation: str | None = None
     origin: str | None = None  # the client's address (web): caps and code requests per address
+    next_page: bool = False  # this turn shows the next page of the last menu
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -112,8 +122,12 @@ class Dialogue:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
         else:
             await self._on_text(state, inbound.text or "", inbound.conversation_id, turn)
-        offered = [c for out in turn.replies for c in out.choices]
-        state.choices = {c.id: c.title for c in offered}
+        # Every choice of the menu stays valid, the pages not shown yet too: a button of an
+        # earlier page is still on the person's screen.
+        offered = {c.id: c.title for out in turn.replies for c in out.choices}
+        state.more_choices = _paginate(turn.replies)
+        offered |= {c.id: c.title for out in turn.replies for c in out.choices}
+        state.choices = state.choices | offered if turn.next_page else offered
         if turn.replies:
             state.last_texts = [out.text for out in turn.replies]
         return turn
@@ -131,7 +145,7 @@ class Dialogue:
                 turn.intent = "human_handoff"
                 await self._handoff(state, "asked", conversation_id, turn)
             case Command.REPEAT:
-                last = [Choice(id=i, title=title) for i, title in state.choices.items()]
+                last = _last_menu(state)
                 texts = state.last_texts or [t("menu.main")]
                 for text in texts[:-1]:
                     turn.say(text)
@@ -145,7 +159,7 @@ class Dialogue:
         self, state: ConversationState, choice: str, conversation_id: str, turn: Turn
     ) -> None:
         if choice not in state.choices:
-            last = [Choice(id=i, title=title) for i, title in state.choices.items()]
+            last = _last_menu(state)
             turn.say(t("stale_choice"), last or self._main_choices())
             return
         picked = ChoiceId.parse(choice)
@@ -157,6 +171,10 @@ class Dialogue:
             case Pick.MAIN:
                 state.topic = state.pending_topic = None
                 turn.say(t("menu.main"), self._main_choices())
+            case Pick.MORE:
+                turn.next_page = True
+                rest = [Choice(id=i, title=title) for i, title in state.more_choices.items()]
+                turn.say(t("menu.more_choices"), rest or self._main_choices())
             case Pick.GROUP:
                 await self._group_menu(state, arg, turn, conversation_id)
             case Pick.SERVICE:
@@ -205,6 +223,11 @@ class Dialogue:
         intent = parsed["intent"]["name"]
         confident = parsed["intent"]["confidence"] >= self.nlu.threshold
         named = parsed["service"]["id"] if parsed["service"] else None
+        if is_angry(text):
+            turn.say(t("anger"), [choice(Pick.PERSON, t("choice.human"))])
+            if not (confident or named) or intent in _NOTHING_ASKED:
+                turn.intent = intent if confident else None
+                return  # the apology and the offer of a person are the whole answer
         # Every service the question names, in its order: each gets its own answer.
         services = [s["id"] for s in parsed.get("services") or []] or ([named] if named else [])
         turn.intent, turn.service = intent, named or state.service
@@ -380,6 +403,7 @@ class Dialogue:
             case "book_slot" if self.booking is not None:
                 if service is None:
                     state.pending_topic = "book"
+                    self.booking.remember(state, parsed)  # its center, day, time wait
                     turn.say(t("menu.which_service"), self._service_choices())
                 else:
                     await self.booking.start(state, turn, "book", service, parsed)
@@ -459,10 +483,14 @@ class Dialogue:
         turn.service = state.service
         flow = self.flows[state.service]
         choices = []
+        if answer.uncertain or answer.partial:  # the answer offers a person: the button is there
+            choices.append(choice(Pick.TOPIC, t("topic.human"), "human"))
         if topic_id == "eligibility" and has_rules(passport):
             choices.append(choice(Pick.ELIGIBILITY, t("choice.eligibility_check")))
         this = str(ChoiceId(Pick.TOPIC, topic_id))
-        choices += [c for c in self._topic_choices(flow) if c.id != this]
+        first = [str(ChoiceId(Pick.TOPIC, tid)) for tid in _FOLLOW_UPS_FIRST]
+        others = [c for c in self._topic_choices(flow) if c.id != this]
+        choices += sorted(others, key=lambda c: first.index(c.id) if c.id in first else len(first))
         turn.say(answer.text, _unique(choices), sources=answer.sources,
                  source_line=self._source_line(answer),
                  service=state.service)  # fmt: skip
@@ -476,8 +504,12 @@ class Dialogue:
         state.topic = topic_id
         for service_id in service_ids:
             answer = compose(self.passports[service_id], topic_id)
-            turn.say(answer.text, sources=answer.sources, service=service_id,
-                     source_line=self._source_line(answer))
+            turn.say(
+                answer.text,
+                sources=answer.sources,
+                service=service_id,
+                source_line=self._source_line(answer),
+            )
         turn.service = service_ids[-1]
         last = turn.replies[-1]
         last.choices = [choice(Pick.SERVICE, self.flows[s].name, s) for s in service_ids]
@@ -505,7 +537,9 @@ class Dialogue:
         return [choice(Pick.GROUP, t(f"group.{g}"), g) for g in self.menu.groups]
 
     def _service_choices(self) -> list[Choice]:
-        return [choice(Pick.SERVICE, f.name, sid) for sid, f in self.flows.items()]
+        """Every service, in the main menu's order of groups (the most asked first)."""
+        ordered = [sid for members in self.menu.groups.values() for sid in members]
+        return [choice(Pick.SERVICE, self.flows[sid].name, sid) for sid in ordered]
 
     # --- centers, hours, hand-off ------------------------------------------------------------
 
@@ -590,6 +624,30 @@ def _yes_no(text: str, intent: str) -> bool | None:
 
 def _yes_no_choices() -> list[Choice]:
     return [choice(Pick.YES, t("choice.affirm")), choice(Pick.NO, t("choice.deny"))]
+
+
+def _last_menu(state: ConversationState) -> list[Choice]:
+    """The last menu, whole (it is cut into pages again when shown)."""
+    more = str(ChoiceId(Pick.MORE))
+    return [Choice(id=i, title=title) for i, title in state.choices.items() if i != more]
+
+
+def _paged_already(choices: list[Choice]) -> bool:
+    """A page the booking cut itself: four times, then its own way to other times (the next
+    page, or the whole day)."""
+    picks = [parsed.pick if (parsed := ChoiceId.parse(c.id)) else None for c in choices]
+    return (len(picks) == PAGE_SIZE + 1 and set(picks[:-1]) == {Pick.TIME}
+            and picks[-1] in (Pick.MORE_TIMES, Pick.DAY))  # fmt: skip
+
+
+def _paginate(replies: list[Outbound]) -> dict[str, str]:
+    """Cut every menu to its first page, a "more" choice after it; the rest, to show next."""
+    rest: dict[str, str] = {}
+    for out in replies:
+        if len(out.choices) > PAGE_SIZE and not _paged_already(out.choices):
+            rest = {c.id: c.title for c in out.choices[PAGE_SIZE:]}
+            out.choices = [*out.choices[:PAGE_SIZE], choice(Pick.MORE, t("choice.more"))]
+    return rest
 
 
 def _unique(choices: list[Choice]) -> list[Choice]:

@@ -60,6 +60,8 @@ class SourceRef(BaseModel):
     field: str  # the field's number as in the source layout, "curated" or "page"
     title: str
     url: str | None = None
+    key: str | None = None  # the field's canonical key (documents, fee, …)
+    service: str | None = None  # the service's name, as the source line says it
     page: str | None = None  # the service page's id (knowledge/pages)
 
 

@@ -26,7 +26,7 @@ from bot.page_answers import (
     uncovered_text,
 )
 from bot.state import ConversationState
-from knowledge.pages import PageKnowledge
+from knowledge.pages import MAX_CHOICES, PageKnowledge
 from nlu.normalize import fold
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ ACTIONS = frozenset({
     "book_slot", "cancel_booking", "reschedule_booking", "my_booking", "application_status",
     "human_handoff", "unsubscribe", "thanks", "goodbye", "ask_hours",
 })  # fmt: skip
-MAX_CHOICES = 4  # buttons under an answer, besides "Əsas menyu"
 INFORMING = {topic.intent for topic in topics().values() if topic.action is None}
 
 

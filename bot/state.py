@@ -26,9 +26,10 @@ class EligibilityProgress(BaseModel):
 class BookingProgress(BaseModel):
     purpose: Literal["book", "lookup", "cancel", "reschedule"]
     step: Literal[
-        "center", "day", "time", "identity", "verify_code", "confirm", "pick", "cancel_confirm"
-    ]
-    service: str | None = None
+        "service", "center", "day", "time", "identity", "verify_code", "confirm", "pick",
+        "cancel_confirm",
+    ]  # fmt: skip
+    service: str | None = None  # None only at "service": a request that named none
     center: str | None = None
     day: date | None = None
     start: datetime | None = None
@@ -46,6 +47,7 @@ class ConversationState(BaseModel):
     subject: str | None = None  # the service pages' subject being talked about (no passport)
     pending_topic: str | None = None  # asked before a service was known
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
+    more_choices: dict[str, str] = Field(default_factory=dict)  # the menu's pages not yet shown
     last_texts: list[str] = Field(default_factory=list)  # the last answer, for "repeat"
     failures: int = 0  # misunderstandings in a row
     eligibility: EligibilityProgress | None = None

@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.pages import (
+    MAX_CHOICES,
     PAGE_SOURCES_DIR,
     PAGES_DIR,
     PART_TOPICS,
@@ -127,8 +128,10 @@ def check_subjects(
             for n in item.near
             if n not in known
         )
-        if len(item.near) > 4:
-            problems.append(f"uncovered {item_id}: more than 4 nearest topics (buttons)")
+        if len(item.near) > MAX_CHOICES:
+            problems.append(
+                f"uncovered {item_id}: more than {MAX_CHOICES} nearest topics (buttons)"
+            )
     problems.extend(_shared_names(subjects, passport_aliases))
     return problems
 

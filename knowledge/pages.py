@@ -28,6 +28,9 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = KNOWLEDGE_DIR / "pages"
 SUBJECTS_FILE = KNOWLEDGE_DIR / "subjects.yaml"
 PAGE_SOURCES_DIR = KNOWLEDGE_DIR / "sources" / "service-pages"
+# Buttons under an answer from the pages, besides "Əsas menyu": with it, a menu of four, which
+# no channel cuts into pages (bot/dialogue.py PAGE_SIZE).
+MAX_CHOICES = 3
 
 # The topics a page can speak to: the answerable topics of bot/flows/topics.yaml (a test keeps
 # the two lists in step). `info` is what the page is about: the summary every subject starts with.
@@ -106,7 +109,7 @@ class Uncovered(BaseModel):
     title: str  # Azerbaijani: named in the "not in my knowledge yet" answer
     area: str
     words: list[str]  # what people call it, matched like aliases
-    near: list[str]  # the nearest covered subjects or passports (ids), offered as buttons
+    near: list[str]  # the nearest covered subjects or passports (ids): buttons, MAX_CHOICES
 
 
 class SubjectsFile(BaseModel):

@@ -125,7 +125,7 @@ async def book_on_the_web(engine, sms, conversation: str) -> list[str]:
 async def test_a_web_booking_needs_a_proven_number(setup) -> None:
     engine, sms, _ = setup
     asked, confirm, booked = await book_on_the_web(engine, sms, "web:newcomer")
-    assert "telefon nömrənizi yazın" in asked.lower()
+    assert "növbəni rəsmiləşdirmək üçün telefon nömrənizi daxil edin" in asked.lower()
     assert "Təsdiq edirsiniz" in confirm
     code = re.search(r"Növbə kodu: (\w{6})", booked).group(1)
     assert (await engine.bookings.get(code)).phone == STRANGER

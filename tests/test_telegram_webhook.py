@@ -106,7 +106,7 @@ def test_a_whole_conversation_with_booking_and_contact(
     assert "reply_markup" not in emulator.messages[(CHAT, menu["message_id"])]  # stale: removed
 
     fee = person.say("bəs pulludur?")
-    assert "dəqiq göstərilməyib" in text_of(fee)
+    assert "dəqiq məlumat yoxdur" in text_of(fee)
 
     centers = with_buttons(person.say("özünüməşğulluq üçün növbəyə yazılmaq istəyirəm"))
     title, days = person.tap(centers, "bc:")
