@@ -70,7 +70,7 @@ def subject_replies(knowledge: PageKnowledge, subject_id: str, topic: str) -> li
             for n, (page, part) in enumerate(found)
         ]
     page, summary = knowledge.answering(subject_id, "info")[0]
-    missing = t("page.not_on_page", topic=t(f"topic.{topic}"))
+    missing = t("page.not_on_page", topic=t(f"phrase.topic.{topic}"))
     return [_reply(page, summary, f"{heading}\n\n{missing}", offer=True)]
 
 

@@ -64,7 +64,7 @@ def test_the_packaged_pages_pass_the_check() -> None:
 def test_page_parts_are_the_topics_a_service_answers() -> None:
     answerable = {i for i, topic in topics().items() if topic.action is None}
     assert set(PART_TOPICS) == answerable - {"commission"}  # a commission is a passport's step
-    assert all(has(f"topic.{topic}") for topic in PART_TOPICS)
+    assert all(has(f"topic.{topic}") and has(f"phrase.topic.{topic}") for topic in PART_TOPICS)
 
 
 @pytest.fixture
@@ -279,7 +279,7 @@ def test_a_part_cut_off_or_superseded_is_said_so_with_142() -> None:
 
 def test_a_topic_no_page_speaks_to_gets_the_summary_and_142() -> None:
     [reply] = subject_replies(KNOWLEDGE, "shelter", "fee")
-    assert t("page.not_on_page", topic=t("topic.fee")) in reply.text
+    assert t("page.not_on_page", topic="xidmət haqqı") in reply.text
     assert KNOWLEDGE.pages["dost-shelter-kt36-en"].parts["info"].text in reply.text
     assert t("page.call_center") in reply.text
 
