@@ -18,10 +18,12 @@ from bot.flows.compiler import main_menu, topic_for, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
+from bot.page_dialogue import PageDialogue
 from bot.sources import source_footer
 from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
+from knowledge.pages import PageKnowledge, default_page_knowledge
 from nlu.mood import is_angry
 from nlu.normalize import fold
 
@@ -91,6 +93,7 @@ class Dialogue:
         show_sources: bool = True,
         booking: BookingDialogue | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        pages: PageKnowledge | None = None,
     ) -> None:
         self.booking = booking
         self.clock = clock  # "sabah", "bazar ertəsi" are read relative to its day
@@ -102,6 +105,8 @@ class Dialogue:
         self.handoff = handoff
         self.show_sources = show_sources
         self.eligibility = EligibilityDialogue(passports)
+        # The second kind of knowledge: official service pages (knowledge/pages).
+        self.pages = PageDialogue(pages or default_page_knowledge(), flows, show_sources)
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -193,6 +198,8 @@ class Dialogue:
                 await self._handoff(state, "asked", conversation_id, turn)
             case Pick.CENTERS:
                 self._centers(turn)
+            case Pick.PAGE:
+                self.pages.on_choice(state, arg, turn)
             case _:
                 turn.say(t("stale_choice"), self._main_choices())
         state.failures = 0
@@ -238,6 +245,10 @@ class Dialogue:
                 turn.say(t("eligibility.ask_again"), _yes_no_choices())
                 return
             state.eligibility = None  # the person moved on to another question
+
+        if self.pages.take(state, parsed, confident, bool(_ELLIPTIC.match(fold(text))), turn):
+            state.failures = 0
+            return
 
         # "bəs ünvanlı yardım üçün?" after a topic: same topic, the newly named service.
         topic_id = None
@@ -427,6 +438,7 @@ class Dialogue:
             turn.say(t("stale_choice"), self._main_choices())
             return
         state.service, state.topic, state.services = service_id, None, []
+        state.subject = None
         turn.service = service_id
         if state.pending_topic:
             topic, state.pending_topic = state.pending_topic, None
@@ -482,6 +494,7 @@ class Dialogue:
         turn.say(answer.text, _unique(choices), sources=answer.sources,
                  source_line=self._source_line(answer),
                  service=state.service)  # fmt: skip
+        self.pages.supplement(state.service, topic_id, turn)  # the service's page, if it has one
 
     def _answer_each(
         self, state: ConversationState, topic_id: str, service_ids: list[str], turn: Turn

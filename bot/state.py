@@ -44,6 +44,7 @@ class ConversationState(BaseModel):
     service: str | None = None  # the service being talked about
     services: list[str] = Field(default_factory=list)  # all of them, when a question named several
     topic: str | None = None  # the last topic answered
+    subject: str | None = None  # the service pages' subject being talked about (no passport)
     pending_topic: str | None = None  # asked before a service was known
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
     more_choices: dict[str, str] = Field(default_factory=dict)  # the menu's pages not yet shown

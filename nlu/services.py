@@ -76,6 +76,18 @@ class ServiceMatcher:
         return [self._candidate(sid, score) for score, _, _, _, sid in
                 sorted(chosen, key=lambda c: c[2])]  # fmt: skip
 
+    def specificity(self, text: str) -> dict[str, float]:
+        """Each named id's best match: its score plus a hundredth per letter of the alias that
+        matched (an acronym's letters too), so that matches of two matchers can be weighed: the
+        longer of two exact names is the more specific."""
+        key = fold(text)
+        best: dict[str, float] = {}
+        for service_id, alias, score in self._hits(key) if key else ():
+            if alias in self._patterns:  # an acronym: scored flat by _compute_hits
+                score += min(len(alias), 40) / 100
+            best[service_id] = max(score, best.get(service_id, 0.0))
+        return best
+
     def _candidate(self, service_id: str, score: float) -> ServiceCandidate:
         confidence = min(1.0, round(score / 100, 3))
         return ServiceCandidate(service_id, self._display[service_id], confidence)
