@@ -1,7 +1,9 @@
 """Which service a message names: passport names and curated aliases, matched on folded text.
 
 Folding (no diacritics, az casing, ASCII habits) makes "ozunumesgulluq" meet "özünüməşğulluq";
-rapidfuzz's partial ratio tolerates inflection ("ictimai işlərə") and small typos.
+rapidfuzz's partial ratio tolerates inflection ("ictimai işlərə") and small typos. Azerbaijani
+inflects by adding suffixes; Russian changes its words' endings ("адресная помощь", "на
+адресную помощь"), so Russian aliases are also matched word stem by word stem (`stem_key`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,35 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from nlu.language import has_cyrillic
 from nlu.normalize import fold
 
 # An alias this short is an acronym ("ÜDSY"): it must start a word, fuzzy matching is noise.
 _SHORT = 5
 # Below this partial-ratio score a name is not taken as mentioned.
 MATCH_THRESHOLD = 88.0
+# What a Russian word's case ending is made of once folded (-ая, -ую, -ой, -ых, -ами, -ом...).
+_RU_ENDING = frozenset("aeiouymxh")
+_MIN_STEM = 4
+
+
+def stem_key(key: str) -> tuple[str, list[int]]:
+    """A folded text with each word's Russian ending cut ("adresnuyu sotsialnuyu pomosci" →
+    "adresn sotsialn pomosc"), and for each character kept its offset in `key`. Works on the
+    folded key, where Russian typed in either script meets (a Cyrillic-only stemmer would
+    miss "putevku v sanatoriy"); words of four letters or fewer stay whole."""
+    out: list[str] = []
+    where: list[int] = []
+    for match in re.finditer(r"\S+", key):
+        word, cut = match.group(), len(match.group())
+        while cut > _MIN_STEM and word[cut - 1] in _RU_ENDING:
+            cut -= 1
+        if out:
+            out.append(" ")
+            where.append(match.start() - 1)
+        out.append(word[:cut])
+        where.extend(range(match.start(), match.start() + cut))
+    return "".join(out), where
 
 
 @dataclass(frozen=True)
@@ -28,20 +53,37 @@ class ServiceCandidate:
     confidence: float  # 0–1
 
 
+def _alias_keys(text: str) -> set[str]:
+    """The folded keys of a name; a Russian one read in both alphabets, as a Russian sentence
+    or an Azerbaijani one may quote it ("АГСП üçün sənədlər")."""
+    if not has_cyrillic(text):
+        return {fold(text)}
+    return {fold(text, "ru"), fold(text, "az")}
+
+
 class ServiceMatcher:
     def __init__(self, names: Mapping[str, Sequence[str]], display: Mapping[str, str]) -> None:
         """`names`: service id → its names and aliases; `display`: id → the name to show."""
         self._display = dict(display)
         self._keys: list[tuple[str, str]] = []  # (service id, folded alias)
         for service_id, texts in names.items():
-            self._keys += [
-                (service_id, key) for key in sorted({fold(t) for t in texts if t.strip()})
-            ]
+            keys = {key for text in texts if text.strip() for key in _alias_keys(text)}
+            self._keys += [(service_id, key) for key in sorted(keys)]
         self._patterns = {
             key: re.compile(rf"\b{re.escape(key)}") for _, key in self._keys if len(key) <= _SHORT
         }
         self._short = [(sid, key) for sid, key in self._keys if key in self._patterns]
         self._long = [(sid, key) for sid, key in self._keys if len(key) > _SHORT]
+        # Russian aliases (in Cyrillic) by their stems, matched on the message's stems.
+        plain = {key for _, key in self._keys}
+        stems = {
+            (service_id, stem_key(fold(text))[0])
+            for service_id, texts in names.items()
+            for text in texts
+            if has_cyrillic(text)
+        }
+        self._stems = sorted((sid, st) for sid, st in stems if len(st) > _SHORT and st not in plain)
+        self._stem_aliases = {st for _, st in self._stems}
         # A message is matched for its service, its services and its rest: once.
         self._hits = lru_cache(maxsize=512)(self._compute_hits)
 
@@ -102,10 +144,29 @@ class ServiceMatcher:
             # like "xidmət" would match every long name it occurs in.
             if len(alias) > len(key) and (score := fuzz.ratio(alias, key)) >= MATCH_THRESHOLD:
                 found.append((sid, alias, score))
-        return tuple(found)
+        return (*found, *self._stem_hits(key))
+
+    def _stem_hits(self, key: str) -> list[tuple[str, str, float]]:
+        """Hits of the Russian aliases' stems on the message's stems, scored like the others."""
+        stemmed, _ = stem_key(key)
+        hits = []
+        for sid, alias in self._stems:
+            if len(alias) <= len(stemmed):
+                score = fuzz.partial_ratio(alias, stemmed)
+            else:
+                score = fuzz.ratio(alias, stemmed)
+            if score >= MATCH_THRESHOLD:
+                hits.append((sid, alias, score + min(len(alias), 40) / 100))
+        return hits
 
     def _span(self, alias: str, key: str) -> tuple[int, int]:
         """Where in `key` the alias matched: the whole message for a name longer than it."""
+        if alias in self._stem_aliases:
+            stemmed, where = stem_key(key)
+            if len(alias) > len(stemmed) or not stemmed:
+                return 0, len(key)
+            aligned = fuzz.partial_ratio_alignment(alias, stemmed)
+            return where[aligned.dest_start], where[max(aligned.dest_end - 1, 0)] + 1
         if alias in self._patterns:
             found = self._patterns[alias].search(key)
             return (found.start(), found.end()) if found else (0, len(key))
