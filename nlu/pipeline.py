@@ -18,6 +18,7 @@ from typing import Any
 
 from nlu.entities import extract_entities
 from nlu.intents import CONFIDENCE_THRESHOLD, IntentClassifier, build_training_set
+from nlu.language import detect_language
 from nlu.services import ServiceCandidate, ServiceMatcher
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -38,8 +39,9 @@ class NLU:
         self.threshold = CONFIDENCE_THRESHOLD
 
     def parse(self, text: str, now: datetime | None = None) -> dict[str, Any]:
-        """Rasa's /model/parse shape plus `service` (the best match) and `services` (every
-        service the text names, in its order: a question about two is answered for both)."""
+        """Rasa's /model/parse shape plus `service` (the best match), `services` (every
+        service the text names, in its order: a question about two is answered for both) and
+        `language` ("az", "ru", or None when the text does not say: nlu.language)."""
         service = self.services.identify(text)
         mentioned = self.services.mentioned(text)
         ranking = self._rank_intents(text, service.id if service else None)
@@ -53,6 +55,7 @@ class NLU:
             ],
             "service": _service(service) if service else None,
             "services": [_service(s) for s in mentioned],
+            "language": detect_language(text),
         }
 
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
