@@ -228,7 +228,8 @@ class BookingDialogue:
                    "booking.day_past" if p.day < today else "booking.day_closed")  # fmt: skip
             shown = format_date(p.day) if p.day else ""
             p.day, p.start, p.step = None, None, "day"
-            turn.say(t(key, day=shown, center_loc=locative(center.name)), self._day_choices(p))
+            turn.say(t(key, day=shown, center=center.name, center_loc=locative(center.name)),
+                     self._day_choices(p))  # fmt: skip
             return
         free = await self._free(p)
         if not free:
@@ -310,7 +311,8 @@ class BookingDialogue:
         if not hours:
             return t("booking.reminders_none")
         shown = [str(h) for h in hours]
-        joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} və {shown[-1]}"
+        also = t("booking.hours_and")
+        joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} {also} {shown[-1]}"
         return t("booking.reminders_promised", hours=joined)
 
     def _booked_text(self, booking: Booking, reminders: str) -> str:
