@@ -523,7 +523,7 @@ def _folded(text: str, alphabet: str | None = None) -> tuple[str, tuple[int, ...
 
 
 @lru_cache(maxsize=4096)
-def normalize(text: str) -> str:
+def normalize(text: str, alphabet: Language | None = None) -> str:
     """The canonical cleaned text for NLU.
 
     NFC; stray combining marks and invisible format characters removed; ä → ə; Cyrillic →
@@ -532,8 +532,10 @@ def normalize(text: str) -> str:
     ("salaaam" → "salam", doubles like "təşəkkür" kept); punctuation, symbols and emoji → a
     space, except "." ":" "/" between digits, "-" between two letters/digits, and "+" before a
     digit; whitespace collapsed and stripped. Idempotent; never raises for any ``str``.
+    ``alphabet`` reads Cyrillic in that language's alphabet whatever the text reads as (to
+    compare texts as substrings, each is read the same way).
     """
-    return "".join(ch for ch, _, _ in _normalized_items(text))
+    return "".join(ch for ch, _, _ in _normalized_items(text, alphabet))
 
 
 @lru_cache(maxsize=4096)
