@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import simulated
 from bot.answers import Answer, compose, source_footer
 from bot.booking_flow import BookingDialogue
 from bot.catalog import speaking, t
@@ -26,7 +27,7 @@ from nlu.normalize import fold
 
 # The phone line's prompts are spoken by an Azerbaijani voice (DESIGN: IVR audio): it stays
 # Azerbaijani whatever words the speech recogniser hears.
-AZERBAIJANI_ONLY_CHANNELS = frozenset({"voice"})
+AZERBAIJANI_ONLY_CHANNELS = frozenset({"voice", simulated.CHANNEL})  # the IVR simulator too
 # Yes/no words people type, folded (fold: no diacritics, no doubles).
 _YES = {"he", "hə", "beli", "bəli", "heri", "hee", "yes", "da", "olar", "razıyam", "raziyam", "ok"}
 _NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil", "net"}
