@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 __all__ = ["Language", "cyrillic_language", "detect_language", "has_cyrillic"]
@@ -125,24 +126,32 @@ def _ascii_key(word: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+@lru_cache(maxsize=8192)  # people use a small vocabulary: each word is judged once
+def _vote(word: str) -> int:
+    """+1 for a word that is Azerbaijani, -1 for Russian, 0 for neither: its first signal."""
+    # str.lower is right for Cyrillic; Latin words are compared only as ASCII keys, after
+    # their Azerbaijani letters were looked for (Ə and Ş lower case as usual).
+    low = word.lower()
+    letters = set(low) | set(word)
+    if letters & (_AZ_CYRILLIC | _AZ_LATIN) or low in _AZ_CYRILLIC_WORDS:
+        return 1
+    if letters & _RU_ONLY or low in _RU_CYRILLIC:
+        return -1
+    key = _ascii_key(word)
+    if not key.isascii():
+        return 0
+    if key in _RU_LATIN:
+        return -1
+    return 1 if key in _AZ_ASCII else 0
+
+
 def _votes(text: str) -> tuple[int, int]:
     """(Azerbaijani, Russian) words: one vote per word, for the first signal it carries."""
-    az = ru = 0
-    for match in _WORD.finditer(text):
-        # str.lower is right for Cyrillic; Latin words are compared only as ASCII keys, after
-        # their Azerbaijani letters were looked for (Ə and Ş lower case as usual).
-        word = match.group().lower()
-        letters = set(word) | set(match.group())
-        if letters & (_AZ_CYRILLIC | _AZ_LATIN) or word in _AZ_CYRILLIC_WORDS:
-            az += 1
-        elif letters & _RU_ONLY or word in _RU_CYRILLIC:
-            ru += 1
-        elif (key := _ascii_key(match.group())).isascii():
-            ru += key in _RU_LATIN
-            az += key not in _RU_LATIN and key in _AZ_ASCII
-    return az, ru
+    votes = [_vote(match.group()) for match in _WORD.finditer(text)]
+    return votes.count(1), votes.count(-1)
 
 
+@lru_cache(maxsize=1024)  # the dialogue, the parse and the normalization ask about one message
 def detect_language(text: str) -> Language | None:
     """ "ru" or "az" when the text says which; None when it does not (a number, "ok", a name
     typed alone, as many Azerbaijani as Russian words)."""

@@ -9,7 +9,8 @@ inflects by adding suffixes; Russian changes its words' endings ("адресна
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,28 +23,25 @@ from nlu.normalize import fold
 _SHORT = 5
 # Below this partial-ratio score a name is not taken as mentioned.
 MATCH_THRESHOLD = 88.0
-# What a Russian word's case ending is made of once folded (-ая, -ую, -ой, -ых, -ами, -ом...).
-_RU_ENDING = frozenset("aeiouymxh")
-_MIN_STEM = 4
+# A Russian word's case ending once folded (-ая, -ую, -ой, -ых, -ами, -ом...), cut after a stem
+# of at least four letters.
+_RU_ENDING = re.compile(r"(?<=\S{4})[aeiouymxh]+(?=\s|$)")
 
 
-def stem_key(key: str) -> tuple[str, list[int]]:
+def stem_key(key: str) -> str:
     """A folded text with each word's Russian ending cut ("adresnuyu sotsialnuyu pomosci" →
-    "adresn sotsialn pomosc"), and for each character kept its offset in `key`. Works on the
-    folded key, where Russian typed in either script meets (a Cyrillic-only stemmer would
-    miss "putevku v sanatoriy"); words of four letters or fewer stay whole."""
-    out: list[str] = []
-    where: list[int] = []
-    for match in re.finditer(r"\S+", key):
-        word, cut = match.group(), len(match.group())
-        while cut > _MIN_STEM and word[cut - 1] in _RU_ENDING:
-            cut -= 1
-        if out:
-            out.append(" ")
-            where.append(match.start() - 1)
-        out.append(word[:cut])
-        where.extend(range(match.start(), match.start() + cut))
-    return "".join(out), where
+    "adresn sotsialn pomosc"). It works on the folded key, where Russian typed in either
+    script meets (a Cyrillic-only stemmer would miss "putevku v sanatoriy"); words of four
+    letters or fewer stay whole."""
+    return _RU_ENDING.sub("", key)
+
+
+def _stem_offsets(key: str) -> list[int]:
+    """For each character of `stem_key(key)`, its offset in `key`."""
+    cut = [False] * len(key)
+    for match in _RU_ENDING.finditer(key):
+        cut[match.start() : match.end()] = [True] * (match.end() - match.start())
+    return [k for k in range(len(key)) if not cut[k]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,33 @@ class ServiceCandidate:
     id: str
     name: str
     confidence: float  # 0–1
+
+
+class _FuzzyAliases:
+    """Long aliases, matched fuzzily: those a message can contain by partial ratio, longer
+    ones by ratio against the whole message (a message shorter than a name must be (nearly)
+    the whole name, or a single word like "xidmət" would match every long name it occurs in).
+    Sorted by length, so each kind is one batched rapidfuzz call over a slice."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        ordered = sorted(pairs, key=lambda pair: (len(pair[1]), pair))
+        self.ids = [service_id for service_id, _ in ordered]
+        self.aliases = [alias for _, alias in ordered]
+        self._lengths = [len(alias) for alias in self.aliases]
+
+    def hits(self, key: str) -> list[tuple[str, str, float]]:
+        """(service id, alias, score) at or above the threshold. Longer aliases are more
+        specific: a tie between "sosial yardım" and a 25-letter name goes to the longer one."""
+        cut = bisect_right(self._lengths, len(key))
+        inside = process.extract(key, self.aliases[:cut], scorer=fuzz.partial_ratio,
+                                 score_cutoff=MATCH_THRESHOLD, limit=None)  # fmt: skip
+        whole = process.extract(key, self.aliases[cut:], scorer=fuzz.ratio,
+                                score_cutoff=MATCH_THRESHOLD, limit=None)  # fmt: skip
+        return [
+            *((self.ids[pos], alias, score + min(len(alias), 40) / 100)
+              for alias, score, pos in inside),
+            *((self.ids[cut + pos], alias, score) for alias, score, pos in whole),
+        ]  # fmt: skip
 
 
 def _alias_keys(text: str) -> set[str]:
@@ -66,24 +91,25 @@ class ServiceMatcher:
         """`names`: service id → its names and aliases; `display`: id → the name to show."""
         self._display = dict(display)
         self._keys: list[tuple[str, str]] = []  # (service id, folded alias)
+        russian: set[tuple[str, str]] = set()  # Russian aliases' keys, matched by their stems
         for service_id, texts in names.items():
             keys = {key for text in texts if text.strip() for key in _alias_keys(text)}
             self._keys += [(service_id, key) for key in sorted(keys)]
+            russian |= {(service_id, key) for text in texts if has_cyrillic(text)
+                        for key in _alias_keys(text)}  # fmt: skip
         self._patterns = {
             key: re.compile(rf"\b{re.escape(key)}") for _, key in self._keys if len(key) <= _SHORT
         }
         self._short = [(sid, key) for sid, key in self._keys if key in self._patterns]
-        self._long = [(sid, key) for sid, key in self._keys if len(key) > _SHORT]
-        # Russian aliases (in Cyrillic) by their stems, matched on the message's stems.
-        plain = {key for _, key in self._keys}
-        stems = {
-            (service_id, stem_key(fold(text))[0])
-            for service_id, texts in names.items()
-            for text in texts
-            if has_cyrillic(text)
-        }
-        self._stems = sorted((sid, st) for sid, st in stems if len(st) > _SHORT and st not in plain)
-        self._stem_aliases = {st for _, st in self._stems}
+        long = [(sid, key) for sid, key in self._keys if len(key) > _SHORT]
+        self._long = _FuzzyAliases(pair for pair in long if pair not in russian)
+        # Russian names inflect at their ends: stems against the message's stems.
+        plain = set(self._long.aliases)
+        stems = {(sid, stem_key(key)) for sid, key in long if (sid, key) in russian}
+        self._stems = _FuzzyAliases(
+            (sid, st) for sid, st in stems if len(st) > _SHORT and st not in plain
+        )
+        self._stem_aliases = set(self._stems.aliases)
         # A message is matched for its service, its services and its rest: once.
         self._hits = lru_cache(maxsize=512)(self._compute_hits)
 
@@ -126,43 +152,13 @@ class ServiceMatcher:
         """(service id, folded alias, score) of every alias at or above the threshold."""
         found = [(sid, alias, 100.0) for sid, alias in self._short
                  if self._patterns[alias].search(key)]  # fmt: skip
-        fits = [(sid, alias) for sid, alias in self._long if len(alias) <= len(key)]
-        # One batched call: rapidfuzz loops in C over the aliases the message can contain.
-        hits = process.extract(
-            key,
-            [alias for _, alias in fits],
-            scorer=fuzz.partial_ratio,
-            score_cutoff=MATCH_THRESHOLD,
-            limit=None,
-        )
-        # Longer aliases are more specific: a tie between "sosial yardım" and a 25-letter name
-        # goes to the longer one.
-        found += [(fits[pos][0], alias, score + min(len(alias), 40) / 100)
-                  for alias, score, pos in hits]  # fmt: skip
-        for sid, alias in self._long:
-            # A message shorter than a name must be (nearly) the whole name, or a single word
-            # like "xidmət" would match every long name it occurs in.
-            if len(alias) > len(key) and (score := fuzz.ratio(alias, key)) >= MATCH_THRESHOLD:
-                found.append((sid, alias, score))
-        return (*found, *self._stem_hits(key))
-
-    def _stem_hits(self, key: str) -> list[tuple[str, str, float]]:
-        """Hits of the Russian aliases' stems on the message's stems, scored like the others."""
-        stemmed, _ = stem_key(key)
-        hits = []
-        for sid, alias in self._stems:
-            if len(alias) <= len(stemmed):
-                score = fuzz.partial_ratio(alias, stemmed)
-            else:
-                score = fuzz.ratio(alias, stemmed)
-            if score >= MATCH_THRESHOLD:
-                hits.append((sid, alias, score + min(len(alias), 40) / 100))
-        return hits
+        # Russian aliases also by their stems, on the message's stems.
+        return (*found, *self._long.hits(key), *self._stems.hits(stem_key(key)))
 
     def _span(self, alias: str, key: str) -> tuple[int, int]:
         """Where in `key` the alias matched: the whole message for a name longer than it."""
         if alias in self._stem_aliases:
-            stemmed, where = stem_key(key)
+            stemmed, where = stem_key(key), _stem_offsets(key)
             if len(alias) > len(stemmed) or not stemmed:
                 return 0, len(key)
             aligned = fuzz.partial_ratio_alignment(alias, stemmed)
