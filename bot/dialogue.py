@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import simulated
 from bot.answers import Answer, compose
 from bot.booking_flow import BookingDialogue
-from bot.catalog import t
+from bot.catalog import speaking, t
 from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.eligibility import EligibilityDialogue, has_rules
@@ -24,12 +25,16 @@ from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
 from knowledge.pages import PageKnowledge, default_page_knowledge
+from nlu.language import detect_language
 from nlu.mood import is_angry
 from nlu.normalize import fold
 
+# The phone line's prompts are spoken by an Azerbaijani voice (DESIGN: IVR audio): it stays
+# Azerbaijani whatever words the speech recogniser hears.
+AZERBAIJANI_ONLY_CHANNELS = frozenset({"voice", simulated.CHANNEL})  # the IVR simulator too
 # Yes/no words people type, folded (fold: no diacritics, no doubles).
 _YES = {"he", "hə", "beli", "bəli", "heri", "hee", "yes", "da", "olar", "razıyam", "raziyam", "ok"}
-_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil"}
+_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil", "net"}
 _ELLIPTIC = re.compile(r"^(bes|ya|a)\b")  # on folded text: "bəs …", "ya …"
 # Words that carry no topic: what is left of "bəs ÜDSY üçün?" once the service is removed.
 _FILLER = {
@@ -47,6 +52,8 @@ _FILLER = {
     "bu",
     "o",
     "sey",
+    # Russian: "а для адресной помощи?"
+    *(fold(w) for w in ("для", "по", "про", "насчет", "насчёт", "и", "на", "в", "о", "об", "тоже")),
 }
 TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
 _FLOW_INTENT = {"book": "book_slot", "cancel": "cancel_booking", "reschedule": "reschedule_booking",
@@ -111,6 +118,14 @@ class Dialogue:
     # --- entry -------------------------------------------------------------------------------
 
     async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
+        """One turn, said in the conversation's language: the language of what the person
+        writes, kept until they write in the other one (a number or "ok" changes nothing)."""
+        if inbound.text is not None and inbound.channel not in AZERBAIJANI_ONLY_CHANNELS:
+            state.language = detect_language(inbound.text) or state.language
+        with speaking(state.language):
+            return await self._turn(state, inbound)
+
+    async def _turn(self, state: ConversationState, inbound: Inbound) -> Turn:
         turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
                     origin=inbound.client_address)  # fmt: skip
         state.turns += 1

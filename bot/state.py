@@ -54,6 +54,7 @@ class ConversationState(BaseModel):
     booking: BookingProgress | None = None
     phone: str | None = None  # E.164, only once proven (channel proof or SMS code), never typed
     person_id: str | None = None  # the proven person (bot.people)
+    language: Literal["az", "ru"] = "az"  # what the person last wrote in; the replies' framing
     turns: int = 0
 
 

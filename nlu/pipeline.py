@@ -18,6 +18,7 @@ from typing import Any
 
 from nlu.entities import extract_entities
 from nlu.intents import CONFIDENCE_THRESHOLD, IntentClassifier, build_training_set
+from nlu.language import detect_language
 from nlu.services import ServiceCandidate, ServiceMatcher
 from nlu.subjects import SubjectMatcher
 
@@ -44,7 +45,8 @@ class NLU:
         """Rasa's /model/parse shape plus `service` (the best match), `services` (every
         service the text names, in its order: a question about two is answered for both) and
         `subject` (a subject of the service pages, or a DOST matter not covered, that the text
-        names more specifically than any passport)."""
+        names more specifically than any passport);
+        `language` ("az", "ru", or None when the text does not say: nlu.language)."""
         service = self.services.identify(text)
         mentioned = self.services.mentioned(text)
         subject = self.subjects.identify(text, self.services) if self.subjects else None
@@ -60,6 +62,7 @@ class NLU:
             "service": _service(service) if service else None,
             "services": [_service(s) for s in mentioned],
             "subject": subject.to_dict() if subject else None,
+            "language": detect_language(text),
         }
 
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
