@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,9 @@ from typing import Any
 import yaml
 
 CATALOG_FILE = Path(__file__).resolve().parent / "catalog.yaml"
+
+# A channel's own wording of some core texts, for the turn running in this context (`worded`).
+_wording: ContextVar[Mapping[str, str] | None] = ContextVar("catalog_wording", default=None)
 
 
 @cache
@@ -26,9 +31,26 @@ def node(key: str) -> Any:
     return value
 
 
+@contextmanager
+def worded(texts: Mapping[str, str]) -> Iterator[None]:
+    """Inside this block `t(key)` gives `texts[key]` where `texts` has the key: a channel's own
+    wording of core texts (the phone line says "deyin" where a chat says "yazın"), set by the
+    channel around its engine turn, so the core never needs to know which channel it speaks on.
+    A wording takes the same placeholders as the text it replaces, or fewer."""
+    token = _wording.set(texts)
+    try:
+        yield
+    finally:
+        _wording.reset(token)
+
+
 def t(key: str, **values: object) -> str:
-    """The catalog text at `key` ("answer.fee_free"), with its placeholders filled."""
-    text = node(key)
+    """The catalog text at `key` ("answer.fee_free"), with its placeholders filled (in the
+    current channel's wording of it, if any: `worded`)."""
+    wording = _wording.get()
+    text = wording.get(key) if wording is not None else None
+    if text is None:
+        text = node(key)
     if not isinstance(text, str):
         raise KeyError(f"{key} is a group of texts, not a text")
     return text.format(**values) if values else text
@@ -44,6 +66,15 @@ def words(key: str) -> list[str]:
 def section(key: str) -> dict[str, str]:
     """The texts directly under `key` (a channel hands them to its page or keyboard)."""
     return {k: str(v) for k, v in node(key).items() if isinstance(v, str)}
+
+
+def texts(group: Mapping[str, Any] | None = None, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, text) of every text in the catalog, or under a group of it."""
+    for name, value in (_catalog() if group is None else group).items():
+        if isinstance(value, str):
+            yield f"{prefix}{name}", value
+        elif isinstance(value, Mapping):
+            yield from texts(value, f"{prefix}{name}.")
 
 
 def has(key: str) -> bool:
