@@ -18,7 +18,9 @@ import redis as sync_redis
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
-from channels.twilio.texts import tx
+from channels.twilio import menu as keypad
+from channels.twilio.texts import node, tx
+from channels.twilio.voice_speech import speakable
 from dost.app import create_app
 from tests.twilio_fake import (
     ACCOUNT_SID,
@@ -63,6 +65,37 @@ def client(redis_url: str, data_dir: Path, fake_api: FakeTwilio) -> Iterator[Tes
         yield c
 
 
+# --- what the line says -------------------------------------------------------------------------
+
+
+def said(key: str, **values: object) -> str:
+    """A channel text as the caller hears it (keys named as the line names them)."""
+    return speakable(tx(key, **{**keypad.key_values(), **values}))
+
+
+def menu_keys(texts: list[str]) -> dict[str, str]:
+    """Option title → key, from the menu prompts among `texts` ("Sənədlər üçün 1, …")."""
+    item = re.escape(tx("voice.menu_item", title="TITLE", digit="KEY"))
+    item = item.replace("TITLE", "(.+?)").replace("KEY", r"(\d)")
+    head, tail = tx("voice.menu", items="ITEMS").split("ITEMS")
+    keys: dict[str, str] = {}
+    for text in texts:
+        if text.startswith(head) and text.endswith(tail):
+            items = text[len(head) : len(text) - len(tail)]
+            for title, digit in re.findall(rf"(?:^|, ){item}(?=, |$)", items):
+                keys[title] = digit
+    return keys
+
+
+def spoken_code(spoken: str) -> str:
+    """The booking code in what was said: "Növbə kodunuz: K – kitab, 7, …" → "K7…"."""
+    words = "|".join(node("voice.spelling").values())
+    sign = rf"(?:[A-Z](?: – (?:{words}))?|\d)"
+    found = re.search(rf"{sign}(?:, {sign}){{5}}(?![\w–])", spoken)
+    assert found, spoken
+    return "".join(part[0] for part in found.group(0).split(", "))
+
+
 # --- TwiML, parsed and checked ------------------------------------------------------------------
 
 
@@ -81,11 +114,9 @@ class Twiml:
 
     def digit_for(self, title: str) -> str:
         """The key the prompt says to press for `title`."""
-        for text in self.texts:
-            match = re.fullmatch(rf"{re.escape(title)} üçün (\d) düyməsini basın\.", text)
-            if match:
-                return match.group(1)
-        raise AssertionError(f"no key for {title!r} in:\n{self.spoken}")
+        keys = menu_keys(self.texts)
+        assert title in keys, f"no key for {title!r} in:\n{self.spoken}"
+        return keys[title]
 
 
 def check_twiml(client: TestClient, xml: str) -> Twiml:
@@ -200,9 +231,9 @@ def test_scripted_call_documents_booking_and_a_person(
 ) -> None:
     call = Call(client)
     menu = call.start()
-    assert tx("voice.welcome") in menu.texts
-    assert "Məşğulluq üçün 1 düyməsini basın." in menu.texts  # choices read out as numbers
-    assert menu.texts[-1] == tx("voice.navigation")  # 0 person, * repeat, # main menu
+    assert menu.texts[0] == said("voice.welcome")  # speech first: "Sualınızı deyin…"
+    assert menu_keys(menu.texts)["Məşğulluq"] == "1"  # options read out with their keys
+    assert menu.texts[-1] == said("voice.keys")  # 0 person, * repeat, # main menu, 9 the end
     assert menu.gather.get("numDigits") == "1"
     assert "Özünüməşğulluq proqramı" in menu.gather.get("hints", "")
 
@@ -222,18 +253,17 @@ def test_scripted_call_documents_booking_and_a_person(
 
     # Booking by speech, then keys: center, day, time; the caller's number is already known.
     centers = call.say(BOOKING_REQUEST)
-    assert "1 saylı Bakı DOST Mərkəzi üçün 1 düyməsini basın." in centers.texts
+    assert menu_keys(centers.texts)["1 saylı Bakı DOST Mərkəzi"] == "1"
     days = call.choose("1 saylı Bakı DOST Mərkəzi")
     times = call.press("1")
     assert times is not days
-    confirm = call.press("1")
-    assert "050 111 22 33" in confirm.spoken  # the caller's number, not asked for
-    booked = call.choose("Təsdiq edirəm")
-    match = re.search(r"Növbə kodu: ((?:\w, ){5}\w)", booked.spoken)
-    assert match, booked.spoken  # the code is spelt out sign by sign
-    code = match.group(1).replace(", ", "")
+    confirm = call.press("1")  # the caller's number is not asked for
+    assert confirm.texts[0].endswith("Təsdiq edirsiniz?")
+    booked = call.choose("Təsdiq")
+    code = spoken_code(booked.spoken)  # spelt sign by sign, each letter with a word
     booking = client.portal.call(client.app.state.engine.bookings.get, code)
     assert booking is not None and booking.phone == CALLER and booking.channel == "voice"
+    assert booked.texts[-1] == said("voice.go_on")  # after a booking: go on, or end
 
     # 0: a person — the engine's hand-off point is told, then the call is put through.
     transfer = call.press("0")
@@ -244,7 +274,7 @@ def test_scripted_call_documents_booking_and_a_person(
     assert transcript[-1]["intent"] == "human_handoff"
 
     ended = call.post(transfer.dial.get("action"), call.params(DialCallStatus="completed"))
-    assert ended.hangup and ended.texts[-1] == tx("voice.goodbye")
+    assert ended.hangup and ended.texts[-1] == said("voice.goodbye")
 
     status = client.post(
         "/webhooks/twilio/voice/status",
@@ -294,9 +324,9 @@ def test_star_repeats_hash_goes_to_the_main_menu(client: TestClient) -> None:
     repeated = call.press("*")
     assert repeated.texts == group.texts
     service = call.choose("Özünüməşğulluq proqramı")
-    assert "Tələb olunan sənədlər üçün 1 düyməsini basın." in service.texts
+    assert menu_keys(service.texts)["Tələb olunan sənədlər"] == "1"
     main = call.press("#")
-    assert "Məşğulluq üçün 1 düyməsini basın." in main.texts
+    assert menu_keys(main.texts)["Məşğulluq"] == "1"
 
 
 def test_silence_and_wrong_keys_reprompt_twice_then_offer_a_person_then_goodbye(
@@ -305,16 +335,16 @@ def test_silence_and_wrong_keys_reprompt_twice_then_offer_a_person_then_goodbye(
     call = Call(client)
     menu = call.start()
     first = call.silence()
-    assert first.texts[0] == tx("voice.not_heard")
+    assert first.texts[0] == said("voice.not_heard")
     assert first.texts[1:] == menu.texts
-    wrong = call.press("8")  # the main menu has fewer than 8 groups
-    assert wrong.texts[0] == tx("voice.invalid_key")
+    wrong = call.press("8")  # no menu has an 8
+    assert wrong.texts[0] == said("voice.invalid_key")
     last_chance = call.silence()
-    assert last_chance.texts == [tx("voice.not_heard"), tx("voice.final_navigation")]
+    assert last_chance.texts == [said("voice.not_heard"), said("voice.final_navigation")]
     assert last_chance.gather is not None
     goodbye = call.silence()
     assert goodbye.hangup and goodbye.gather is None
-    assert goodbye.texts[-1] == tx("voice.goodbye")
+    assert goodbye.texts[-1] == said("voice.goodbye")
 
 
 def test_zero_after_silences_puts_the_caller_through(client: TestClient) -> None:
@@ -325,23 +355,30 @@ def test_zero_after_silences_puts_the_caller_through(client: TestClient) -> None
     transfer = call.press("0")
     assert transfer.dial is not None and transfer.dial.text == "142"
     failed = call.post(transfer.dial.get("action"), call.params(DialCallStatus="no-answer"))
-    assert failed.texts[0] == tx("voice.dial_failed") and failed.gather is not None
+    assert failed.texts[0] == said("voice.dial_failed") and failed.gather is not None
 
 
-def test_more_than_nine_choices_are_paged(client: TestClient) -> None:
+def test_more_than_four_choices_are_paged_and_five_is_more(client: TestClient) -> None:
     call = Call(client)
     call.start()
     centers = call.say(BOOKING_REQUEST)  # the self-employment program: 11 centers
-    lines = [t for t in centers.texts if t.endswith("düyməsini basın.")]
-    assert lines[:8] == [
-        f"{title} üçün {i} düyməsini basın."
-        for i, title in enumerate(
-            re.findall(r"^(.+) üçün \d düyməsini basın\.$", "\n".join(lines[:8]), re.M), start=1
-        )
-    ]
-    assert tx("voice.next_page", digit=9) in centers.texts
-    second = call.press("9")
-    assert "Füzuli DOST məntəqəsi üçün 3 düyməsini basın." in second.texts
+    more = tx("voice.menu_more", digit="").removesuffix(" üçün ").strip()
+    first = menu_keys(centers.texts)
+    assert first.pop(more) == "5" and 0 < len(first) <= 4
+    assert sorted(first.values()) == [str(i) for i in range(1, len(first) + 1)]
+    seen = dict.fromkeys(first)
+    for _ in range(11):  # 5 again and again: every center, then the first page again
+        page = menu_keys(call.press("5").texts)
+        assert page.pop(more) == "5" and set(page.values()) <= set("1234")
+        assert centers.texts[0] not in call.last.texts  # only the menu, not the question
+        if page == first:
+            break
+        seen.update(dict.fromkeys(page))
+    else:
+        raise AssertionError("the pages never came back to the first")
+    assert "Füzuli DOST məntəqəsi" in seen and len(seen) == 11
+    while "Füzuli DOST məntəqəsi" not in menu_keys(call.last.texts):
+        call.press("5")
     day = call.choose("Füzuli DOST məntəqəsi")
     assert "Füzuli DOST məntəqəsi" in day.spoken
 
@@ -353,14 +390,16 @@ def test_long_content_is_read_briefly_and_sent_by_sms(
     call.start()
     call.choose("Məşğulluq")
     call.choose("Özünüməşğulluq proqramı")
-    steps = call.choose("Necə müraciət etmək olar")
-    assert tx("voice.brief_more") in steps.spoken
-    assert steps.texts.index(f"{tx('voice.sms_offer_title')} üçün 1 düyməsini basın.") > 0
+    while "Müraciət qaydası" not in menu_keys(call.last.texts):
+        call.press("5")
+    steps = call.choose("Müraciət qaydası")
+    assert said("voice.brief_items", count=12) in steps.texts[0]  # the steps: 12 of them
+    assert menu_keys(steps.texts)[tx("voice.sms_offer_title")] == "1"  # the first option
     full = client.portal.call(client.app.state.engine.transcript, f"voice:{call.sid}")[-1]["text"]
     assert len(full) > len(steps.texts[0])  # read briefly
 
     sent = call.press("1")
-    assert sent.texts[0] == tx("voice.sms_sent")
+    assert sent.texts[0] == said("voice.sms_sent")
     messages = fake_api.messages
     assert len(messages) >= -(-len(full) // 1600)  # at most 1600 characters each
     for message in messages:
@@ -372,11 +411,11 @@ def test_long_content_is_read_briefly_and_sent_by_sms(
         )
         assert stored["status"] == "queued" and stored["direction"] == "outbound"
     assert " ".join(" ".join(m["Body"] for m in messages).split()) == " ".join(full.split())
-    assert tx("voice.sms_offer_title") not in sent.spoken  # sent once; the offer is gone
-    assert tx("voice.brief_more") not in sent.spoken  # the content is not read again
-    assert "Tələb olunan sənədlər üçün 1 düyməsini basın." in sent.texts  # choices move up
+    assert tx("voice.sms_offer_title") not in menu_keys(sent.texts)  # sent once; offer gone
+    assert steps.texts[0] not in sent.texts  # the content is not read again
+    assert menu_keys(sent.texts)["Tələb olunan sənədlər"] == "1"  # the options move up
     again = call.press("*")
-    assert tx("voice.brief_more") in again.spoken  # * repeats everything
+    assert steps.texts[0] in again.texts  # * repeats everything
 
 
 def test_a_hidden_number_gets_the_menu_and_proves_a_typed_number_by_sms_code(
@@ -384,19 +423,19 @@ def test_a_hidden_number_gets_the_menu_and_proves_a_typed_number_by_sms_code(
 ) -> None:
     call = Call(client, sid="CA" + "2" * 32, caller="anonymous")
     menu = call.start()
-    assert "Məşğulluq üçün 1 düyməsini basın." in menu.texts
+    assert menu_keys(menu.texts)["Məşğulluq"] == "1"
     call.say(BOOKING_REQUEST)
     call.choose("1 saylı Bakı DOST Mərkəzi")
     call.press("1")
     ask_phone = call.press("1")
-    assert ask_phone.texts[-1] == tx("voice.phone_prompt")
+    assert ask_phone.texts[-1] == said("voice.phone_prompt")
     assert ask_phone.gather.get("finishOnKey") == "#" and ask_phone.gather.get("numDigits") is None
     code_sent = call.press("0501112233")
-    assert code_sent.texts[-1] == tx("voice.code_prompt")  # a typed number proves nothing
+    assert code_sent.texts[-1] == said("voice.code_prompt")  # a typed number proves nothing
     [sms] = [m for m in fake_api.messages if m["To"] == "+994501112233"]
     code = re.search(r"\b\d{6}\b", sms["Body"]).group(0)
     confirm = call.press(f"{code}#")
-    assert "050 111 22 33" in confirm.spoken and "Təsdiq edirsiniz" in confirm.spoken
+    assert confirm.texts[-2].endswith("Təsdiq edirsiniz?")  # after "your number is proven"
 
 
 # --- signatures -----------------------------------------------------------------------------
@@ -514,7 +553,7 @@ def test_say_is_a_logged_fallback_when_audio_cannot_be_made(
 
 
 def test_audio_is_rendered_once_and_cached_by_text(client: TestClient, audio_cache: Path) -> None:
-    from channels.twilio.audio import audio_key, speakable
+    from channels.twilio.audio import audio_key
 
     Call(client, sid="CA" + "5" * 32).start()
     key = audio_key(speakable(tx("voice.welcome")))
@@ -547,5 +586,5 @@ def test_goodbye_ends_the_call_from_the_core(client: TestClient) -> None:
     call = Call(client, sid="CA" + "7" * 32, caller="+994501112299")
     call.start()
     bye = call.say("sağ olun, hələlik")
-    assert bye.hangup and tx("voice.goodbye") in bye.spoken
+    assert bye.hangup and said("voice.goodbye") in bye.texts
     assert "yaz" not in bye.spoken  # a caller is never told to write
