@@ -4,7 +4,7 @@ functions, no I/O.
 The phone line's keys mean the same in every menu (KEYS; channels/twilio/README.md):
 1–4 this menu's options, 5 more options, 0 a person, * repeat, # the main menu, 9 end the call.
 - A menu offers at most four options, fewer when their titles would make it longer than a
-  prompt may be (voice_speech.SAY_SECONDS): the engine's choices are paged, and 5 goes to the
+  prompt may be (voice_speech.MENU_SECONDS): the engine's choices are paged, and 5 goes to the
   next page (after the last page it starts over). The engine's own "main menu" and "talk to a
   person" choices are not options: # and 0 do that in every menu.
 - Long content is read briefly (voice_speech.brief) and "the full text by SMS" is then the
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from bot.choices import ChoiceId, Pick
 from bot.messages import Choice, Outbound
 from channels.twilio.texts import node, tx
-from channels.twilio.voice_speech import codes_spelt_briefly, fits
+from channels.twilio.voice_speech import MENU_SECONDS, codes_spelt_briefly, fits
 
 OPTION_KEYS = ("1", "2", "3", "4")
 MORE_KEY = "5"
@@ -76,7 +76,7 @@ def options(choices: Sequence[Choice], sms_offer: bool) -> list[Choice]:
 
 def pages(items: Sequence[Choice]) -> list[list[Choice]]:
     """The options in pages of at most four, each page's menu short enough for one prompt."""
-    if len(items) <= len(OPTION_KEYS) and fits(menu_prompt(_entries(items, more=False))):
+    if len(items) <= len(OPTION_KEYS) and _fits(_entries(items, more=False)):
         return [list(items)] if items else []
     result: list[list[Choice]] = []
     i = 0
@@ -86,12 +86,16 @@ def pages(items: Sequence[Choice]) -> list[list[Choice]]:
         while (
             i < len(items)
             and len(page) < len(OPTION_KEYS)
-            and fits(menu_prompt(_entries([*page, items[i]], more=True)))
+            and _fits(_entries([*page, items[i]], more=True))
         ):
             page.append(items[i])
             i += 1
         result.append(page)
     return result
+
+
+def _fits(entries: list[Entry]) -> bool:
+    return fits(menu_prompt(entries), MENU_SECONDS)
 
 
 def keypad(choices: Sequence[Choice], *, page: int = 0, sms_offer: bool = False) -> list[Entry]:

@@ -22,7 +22,8 @@ from nlu.entities import BOOKING_CODE_ALPHABET, BOOKING_CODE_LENGTH
 from nlu.normalize import az_lower
 
 PROMPT_SECONDS = 15.0  # the longest a prompt may be
-SAY_SECONDS = 14.0  # what the estimate may reach: a margin for its error (about ±1 s)
+SAY_SECONDS = 14.0  # what the estimate of a text may reach (its audio is measured: `fit`)
+MENU_SECONDS = 13.0  # what the estimate of a menu may reach (not measured: a wider margin)
 WORDS_PER_MINUTE = 160  # espeak-ng's rate (audio.py)
 
 # Characters that are for the eye only (bullets, quotes, arrows) and pictographs.
@@ -50,7 +51,7 @@ def speakable(text: str) -> str:
         line = " ".join(line.split())
         if not line:
             continue
-        if line[-1] not in ".!?:;,":
+        if line[-1] not in ".!?:;,…":
             line += "."
         sentences.append(line)
     return " ".join(sentences)
@@ -76,7 +77,7 @@ def codes_spelt_briefly(text: str) -> str:
 def spoken_seconds(text: str) -> float:
     """About how long espeak-ng takes to say `text` (already speakable)."""
     vowels = sum(ch in _VOWELS for ch in az_lower(text))
-    stops = len(re.findall(r"[.!?:]", text))
+    stops = len(re.findall(r"[.!?:](?!\d)", text))  # not inside "10:30" or "2.5"
     pauses = len(re.findall(r"[,;–—()-]", text))
     digits = len(re.findall(r"\d", text))
     seconds = (_PER_VOWEL * vowels + _PER_STOP * stops + _PER_PAUSE * pauses
@@ -183,11 +184,16 @@ def _cut(
     sentence: str, left: list[_Unit], kept: list[_Unit], question: _Unit | None, seconds: float
 ) -> _Unit:
     """The longest start of a sentence that fits after `kept` with the note that more follows:
-    up to a colon if it can (what precedes one is a statement of its own), else up to a comma
-    or semicolon, else up to a word's end."""
-    for pause, end_mark in ((r":(?=\s)", "."), (r"[,;](?=\s)", " …"), (r"\s", " …")):
+    up to a pause (a comma, semicolon or colon: a label is then read with the start of its
+    list) unless that leaves out much more than ending at a word does."""
+
+    def longest(pause: str) -> str:
         for end in reversed([m.start() for m in re.finditer(pause, sentence)]):
-            head = _Unit(sentence[:end].rstrip(" ,;:") + end_mark, item=False)
-            if fits(_said([*kept, head], [_REST, *left], question), seconds):
+            head = sentence[:end].rstrip(" ,;:") + " …"
+            if fits(_said([*kept, _Unit(head, False)], [_REST, *left], question), seconds):
                 return head
-    return _Unit(sentence.split(" ", 1)[0] + " …", item=False)
+        return ""
+
+    at_pause, at_word = longest(r"[,;:](?=\s)"), longest(r"\s")
+    head = at_pause if len(at_pause) >= 0.6 * len(at_word) else at_word
+    return _Unit(head or sentence.split(" ", 1)[0] + " …", item=False)
