@@ -451,3 +451,28 @@ def test_simulator_page_in_chromium(demo_server: str, artifacts_dir: Path) -> No
     data = screenshot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
     assert problems == [], problems
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_the_screenshots_script_walks_a_whole_call(demo_server: str, artifacts_dir: Path) -> None:
+    """scripts/screenshots.py (the docs' pictures of a call) still gets through its call: the
+    welcome, a service, its documents, a booking up to its code, and 9 to end the call."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", script)
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    out = artifacts_dir / "screenshots"
+    out.mkdir(exist_ok=True)
+    shots = screenshots.take(demo_server, out)
+    assert [p.name for p in shots] == [
+        "01-welcome.png",
+        "02-service.png",
+        "03-documents-answer.png",
+        "04-booking-confirm.png",
+        "05-booking-code-go-on.png",
+        "06-end-of-call.png",
+    ]
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in shots)

@@ -58,7 +58,7 @@ def speakable(text: str) -> str:
 
 
 def spelt(code: str, *, with_words: bool = True) -> str:
-    """A booking code sign by sign, each letter with a word that starts with it ("K – kitab"),
+    """A booking code sign by sign, each letter with a word that starts with it ("K kitab"),
     so a caller can write it down by ear; digits as digits. Without the words in a menu's
     option ("cancel (K, 7, …)"): the code was just read in full."""
     words: dict[str, str] = node("voice.spelling") if with_words else {}
@@ -131,8 +131,8 @@ def _brief(text: str, seconds: float) -> Brief:
     while n < len(units) and fits(_said(units[: n + 1], units[n + 1 :], question), seconds):
         n += 1
     kept, left = units[:n], units[n:]
-    if left and not left[0].item and all(u.heading for u in kept):  # only headings would be
-        head = _cut(left[0].text, left[1:], kept, question, seconds)  # said: the next sentence
+    if left and all(u.heading for u in kept):  # only headings would be said: the start of
+        head = _cut(left[0], left[1:], kept, question, seconds)  # the next sentence or item
         kept, left = [*kept, head], [_REST, *left[1:]]  # too, up to a pause
     return Brief(_said(kept, left, question), cut=bool(left))
 
@@ -181,19 +181,19 @@ def _said(kept: list[_Unit], left: list[_Unit], question: _Unit | None) -> str:
 
 
 def _cut(
-    sentence: str, left: list[_Unit], kept: list[_Unit], question: _Unit | None, seconds: float
+    unit: _Unit, left: list[_Unit], kept: list[_Unit], question: _Unit | None, seconds: float
 ) -> _Unit:
     """The longest start of a sentence that fits after `kept` with the note that more follows:
     up to a pause (a comma, semicolon or colon: a label is then read with the start of its
     list) unless that leaves out much more than ending at a word does."""
 
     def longest(pause: str) -> str:
-        for end in reversed([m.start() for m in re.finditer(pause, sentence)]):
-            head = sentence[:end].rstrip(" ,;:") + " …"
-            if fits(_said([*kept, _Unit(head, False)], [_REST, *left], question), seconds):
+        for end in reversed([m.start() for m in re.finditer(pause, unit.text)]):
+            head = unit.text[:end].rstrip(" ,;:") + " …"
+            if fits(_said([*kept, _Unit(head, unit.item)], [_REST, *left], question), seconds):
                 return head
         return ""
 
     at_pause, at_word = longest(r"[,;:](?=\s)"), longest(r"\s")
     head = at_pause if len(at_pause) >= 0.6 * len(at_word) else at_word
-    return _Unit(head or sentence.split(" ", 1)[0] + " …", item=False)
+    return _Unit(head or unit.text.split(" ", 1)[0] + " …", item=unit.item)
