@@ -134,7 +134,7 @@ class Walk:
             self.screens.setdefault(signature(screen), screen)
         return Step(texts, screen, root.find("Hangup") is not None, root.find("Dial") is not None)
 
-    async def explore(self, root: list[Action], caller: str | None = None, depth: int = 8) -> None:
+    async def explore(self, root: list[Action], caller: str | None = None, depth: int = 12) -> None:
         """Every screen reachable from `root`, depth first, each walked once."""
         todo = [root]
         walked: set[tuple] = set()
@@ -167,13 +167,16 @@ def sms_offer(screen: Screen) -> bool:
 
 def worth_walking(screen: Screen, entry: menu.Entry) -> bool:
     """Every option but a person (a transfer) and "more" (pages are walked as pages); of a
-    booking's centers, days and times only the first (the others say the same)."""
+    booking's centers, days and times only the first (the others say the same); after an
+    answer, not the other topics and services it offers (their menus offer them too)."""
     if entry.value == menu.NEXT_PAGE:
         return False
     picked = ChoiceId.parse(entry.value)
     if picked is None:
         return True  # "the full text by SMS"
     if picked.pick is Pick.PERSON:
+        return False
+    if screen.tail == "go_on" and picked.pick in (Pick.TOPIC, Pick.SERVICE, Pick.GROUP):
         return False
     if picked.pick in BOOKING_PICKS and picked.pick in (Pick.CENTER, Pick.DAY, Pick.TIME):
         first = next(c.id for c in screen.choices if ChoiceId.parse(c.id).pick is picked.pick)

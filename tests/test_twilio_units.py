@@ -115,6 +115,13 @@ async def test_a_text_is_fitted_on_its_own_audio() -> None:
     assert 9 < await seconds_of(speakable(said.text)) <= PROMPT_SECONDS  # most of a prompt
     assert said.text.endswith(tx("voice.brief_more"))
 
+    # A question is asked whole: when it alone is longer than a prompt, it is said in parts.
+    question = "Bunlardan biri sizə aiddirmi: " + ", ".join(["uzun bir şərt"] * 14) + "?"
+    asked = await fit(question, seconds_of)
+    assert not asked.cut and " ".join(asked.prompts) == question and len(asked.prompts) > 1
+    for part in asked.prompts:
+        assert await seconds_of(speakable(part)) <= PROMPT_SECONDS
+
 
 def test_the_source_line_is_left_out_for_the_ear() -> None:
     from bot.answers import source_footer

@@ -236,7 +236,7 @@ class VoiceChannel:
             return reply
         fits = (voice_speech.fit(text, self.audio.seconds) for text in screen.texts)
         said = await asyncio.gather(*fits)  # rendered in threads
-        screen.texts = [s.text for s in said]
+        screen.texts = [prompt for s in said for prompt in s.prompts]
         if any(s.cut for s in said):
             screen.full_text = reply.whole
         return reply

@@ -93,6 +93,11 @@ def fits(text: str, seconds: float = SAY_SECONDS) -> bool:
 class Brief:
     text: str
     cut: bool  # something was left out (the full text goes by SMS when it can)
+    parts: tuple[str, ...] = ()  # a question longer than a prompt: said in these parts
+
+    @property
+    def prompts(self) -> list[str]:
+        return list(self.parts) or [self.text]
 
 
 async def fit(text: str, seconds_of: Callable[[str], Awaitable[float | None]]) -> Brief:
@@ -108,11 +113,27 @@ async def fit(text: str, seconds_of: Callable[[str], Awaitable[float | None]]) -
     while True:
         said = _brief(text, budget)
         seconds = await seconds_of(speakable(said.text))
-        if seconds is None or seconds <= PROMPT_SECONDS or budget < 2:
+        if seconds is None or seconds <= PROMPT_SECONDS:
             return said
+        if budget < 2:  # what is left is a question, always asked whole: in parts, then
+            return Brief(said.text, said.cut, await _parts(said.text, seconds_of))
         # The voice is slower than estimated for this text: as much slower on the next try.
         estimate = spoken_seconds(speakable(said.text))
         budget = min(budget - 0.5, estimate * PROMPT_SECONDS / seconds - 0.5)
+
+
+async def _parts(
+    text: str, seconds_of: Callable[[str], Awaitable[float | None]]
+) -> tuple[str, ...]:
+    """A text that cannot be shortened, in parts of one prompt each: halved at the pause (a
+    line's end, a comma, semicolon or colon) nearest its middle, and again if need be."""
+    seconds = await seconds_of(speakable(text))
+    pauses = [m.end() for m in re.finditer(r"[,;:]\s|\n", text)]
+    if seconds is None or seconds <= PROMPT_SECONDS or not pauses:
+        return (text,)
+    middle = min(pauses, key=lambda end: abs(end - len(text) / 2))
+    head, tail = text[:middle].strip(), text[middle:].strip()
+    return (*await _parts(head, seconds_of), *await _parts(tail, seconds_of))
 
 
 def brief(text: str, seconds: float = SAY_SECONDS) -> Brief:
