@@ -31,6 +31,7 @@ log = get_logger("dost.twilio.audio")
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{24}$")
 RENDER_TIMEOUT_SECONDS = 30
+WAV_HEADER_BYTES = 512  # enough for the RIFF, fmt and fact chunks before the data
 
 
 def audio_key(text: str) -> str:
@@ -125,7 +126,10 @@ class AudioPrompts:
         its audio cannot be made."""
         key = await self.ensure(text)
         path = None if key is None else self.path(key)
-        return None if path is None else wav_seconds(path.read_bytes())
+        if path is None:
+            return None
+        with path.open("rb") as f:
+            return wav_seconds(f.read(WAV_HEADER_BYTES), path.stat().st_size)
 
     @staticmethod
     def _write_atomic(target: Path, data: bytes) -> None:
@@ -139,18 +143,19 @@ class AudioPrompts:
             raise
 
 
-def wav_seconds(data: bytes) -> float | None:
-    """The duration of a WAV file: its data chunk's size over the byte rate of its fmt chunk
-    (Python's `wave` reads only PCM; the prompts are μ-law)."""
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+def wav_seconds(head: bytes, file_size: int) -> float | None:
+    """The duration of a WAV file from its first bytes: the data chunk's size (at most what
+    the file holds) over the byte rate of the fmt chunk (Python's `wave` reads only PCM; the
+    prompts are μ-law)."""
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return None
     byte_rate, pos = None, 12
-    while pos + 8 <= len(data):
-        chunk, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+    while pos + 8 <= len(head):
+        chunk, size = head[pos : pos + 4], int.from_bytes(head[pos + 4 : pos + 8], "little")
         if chunk == b"fmt ":
-            byte_rate = int.from_bytes(data[pos + 16 : pos + 20], "little")
+            byte_rate = int.from_bytes(head[pos + 16 : pos + 20], "little")
         elif chunk == b"data" and byte_rate:
-            return min(size, len(data) - pos - 8) / byte_rate
+            return min(size, file_size - pos - 8) / byte_rate
         pos += 8 + size + (size & 1)
     return None
 
