@@ -10,15 +10,17 @@ known and that the deciding field is not stated."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.catalog import bullets, has, inline, t
+from bot.catalog import bullets, facts_note, has, in_sentence, inline, t
 from bot.eligibility import has_rules
 from bot.flows.compiler import topics
 from bot.messages import SourceRef
+from bot.sources import field_ref
 from knowledge.forms import option_sets
 from knowledge.model import FieldState, Passport, PassportField, Step
+from nlu.normalize import az_lower
 
 
 @dataclass
@@ -49,14 +51,15 @@ class Answer:
 
     def add_curated(self, text: str, url: str, passport: Passport) -> None:
         self.lines.append(text)
-        ref = SourceRef(passport=passport.id, field="curated", title="", url=url)
+        ref = SourceRef(passport=passport.id, field="curated", title="", url=url,
+                        service=passport.display_name)  # fmt: skip
         if ref not in self.sources:
             self.sources.append(ref)
         self.known = True
 
     def _cite(self, fields: tuple[PassportField, ...], passport: Passport) -> None:
         for f in fields:
-            ref = SourceRef(passport=passport.id, field=f.number, title=f.title)
+            ref = field_ref(passport, f)
             if ref not in self.sources:
                 self.sources.append(ref)
             self.partial |= f.state is FieldState.PARTIAL
@@ -64,6 +67,12 @@ class Answer:
     @property
     def text(self) -> str:
         return "\n\n".join(self.lines)
+
+
+def field_phrase(f: PassportField) -> str:
+    """The field said inside a sentence ("xidmət haqqı"), not its «form title»."""
+    key = f"phrase.field.{f.key}"
+    return t(key) if has(key) else az_lower(f.title)
 
 
 def _known(passport: Passport, key: str) -> PassportField | None:
@@ -87,7 +96,7 @@ def _listed(f: PassportField, text_key: str, items: str) -> str:
         return t(text_key, items=items)
     if has(f"partial.{f.key}"):
         return t(f"partial.{f.key}", items=items)
-    return t("partial.other", title=f.title, items=items)
+    return t("partial.other", title=field_phrase(f), items=items)
 
 
 def _labels(f: PassportField, option_set: str | None = None) -> list[str]:
@@ -99,13 +108,21 @@ def _labels(f: PassportField, option_set: str | None = None) -> list[str]:
 
 
 def _label(option_set: str, option: str) -> str:
-    return option_sets()[option_set].label(option)
+    """An option's label as quoted inside a sentence: a common noun in lower case."""
+    return in_sentence(option_sets()[option_set].label(option))
+
+
+def _inline(f: PassportField, option_set: str | None) -> str:
+    """The field's options (or values) as an inline list: the canonical labels of an option
+    set start in lower case inside the sentence; free text keeps the passport's casing."""
+    labels = _labels(f, option_set)
+    return inline([in_sentence(x) for x in labels] if option_set and f.options else labels)
 
 
 def _not_stated(f: PassportField, a: Answer, p: Passport) -> None:
     """Says that a field the answer needed is unknown (ticks lost) or not published."""
     key = "answer.field_unknown" if f.state is FieldState.UNKNOWN else "answer.field_not_published"
-    a.note(t(key, title=f.title), f, passport=p)
+    a.note(t(key, title=field_phrase(f)), f, passport=p)
 
 
 def compose(passport: Passport, topic_id: str) -> Answer:
@@ -117,7 +134,7 @@ def compose(passport: Passport, topic_id: str) -> Answer:
         answer.lines = [_unknown_text(passport, topic_id)]
         answer.uncertain = True
         answer.sources = [
-            SourceRef(passport=passport.id, field=f.number, title=f.title)
+            field_ref(passport, f)
             for key in topics()[topic_id].fields
             if (f := passport.field(key)) is not None
         ]
@@ -125,6 +142,8 @@ def compose(passport: Passport, topic_id: str) -> Answer:
         answer.lines.append(t("unknown.offer"))
     elif answer.partial:
         answer.lines.append(t("partial.rest"))
+    if note := facts_note():  # framed in another language: the passport's words stay as they are
+        answer.lines.append(note)
     if topic_id != "info" or not answer.known:  # information starts with the full name
         answer.lines.insert(0, t("answer.heading", service=passport.display_name))
     return answer
@@ -138,7 +157,7 @@ def _unknown_text(passport: Passport, topic_id: str) -> str:
         key = "unknown.partial"
     else:
         key = "unknown.not_published"
-    return t(key, topic=t(f"topic.{topic_id}"))
+    return t(key, topic=t(f"phrase.topic.{topic_id}"))
 
 
 def _info(p: Passport, a: Answer) -> None:
@@ -149,7 +168,7 @@ def _info(p: Passport, a: Answer) -> None:
         if f := _known(p, key):
             a.add(t(text_key, **{key: f.value}), f, passport=p)
         elif f := _shown(p, key):
-            a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
+            a.add(t("partial.other", title=field_phrase(f), items=f.value), f, passport=p)
 
 
 def _result(p: Passport, a: Answer) -> None:
@@ -158,7 +177,7 @@ def _result(p: Passport, a: Answer) -> None:
         a.add(t("answer.result", result=f.value), f, passport=p)
         return
     if f := _shown(p, "result"):
-        a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
+        a.add(t("partial.other", title=field_phrase(f), items=f.value), f, passport=p)
         return
     if (f := p.field("result")) is not None:
         _not_stated(f, a, p)
@@ -174,7 +193,7 @@ def _documents(p: Passport, a: Answer) -> None:
     if f := _shown(p, "documents"):
         a.add(_listed(f, "answer.documents", bullets(_labels(f))), f, passport=p)
         if form := _shown(p, "document_form"):
-            a.add(_listed(form, "answer.document_form", inline(_labels(form, "document_form"))),
+            a.add(_listed(form, "answer.document_form", _inline(form, "document_form")),
                   form, passport=p)  # fmt: skip
 
 
@@ -209,10 +228,10 @@ def _representative(p: Passport, a: Answer) -> None:
                 form = _label("contact_form", "legal_representative")
                 a.verdict(t("answer.representative_legal", form=form), f, passport=p)
             else:
-                items = inline(_labels(f, "contact_form"))
+                items = _inline(f, "contact_form")
                 a.verdict(t("answer.representative_not_listed", items=items), f, passport=p)
         elif f.is_shown:
-            a.add(_listed(f, "answer.application_forms", inline(_labels(f, "contact_form"))), f,
+            a.add(_listed(f, "answer.application_forms", _inline(f, "contact_form")), f,
                   passport=p)  # fmt: skip
         else:
             _not_stated(f, a, p)
@@ -235,9 +254,9 @@ def _decide(p: Passport, a: Answer, f: PassportField, option: str, yes_key: str,
         if option in f.options:
             a.verdict(t(yes_key, form=_label(option_set, option)), f, passport=p)
         else:
-            a.verdict(t(no_key, items=inline(_labels(f, option_set))), f, passport=p)
+            a.verdict(t(no_key, items=_inline(f, option_set)), f, passport=p)
     elif f.is_shown:
-        a.add(_listed(f, f"answer.{f.key}", inline(_labels(f, option_set))), f, passport=p)
+        a.add(_listed(f, f"answer.{f.key}", _inline(f, option_set)), f, passport=p)
     else:
         _not_stated(f, a, p)
 
@@ -275,14 +294,18 @@ def _duration(p: Passport, a: Answer) -> None:
 
 def _location(p: Passport, a: Answer) -> None:
     if f := _shown(p, "place"):
-        a.add(_listed(f, "answer.place", inline(_labels(f, "unit"))), f, passport=p)
+        a.add(_listed(f, "answer.place", _inline(f, "unit")), f, passport=p)
     if f := _shown(p, "performing_unit"):
-        a.add(_listed(f, "answer.performing_unit", inline(_labels(f, "unit"))), f, passport=p)
+        a.add(_listed(f, "answer.performing_unit", _inline(f, "unit")), f, passport=p)
     if f := _shown(p, "performing_body"):
         a.add(_listed(f, "answer.performing_body", bullets(_labels(f))), f, passport=p)
 
 
-Join = Callable[[Iterable[str]], str]
+def _bulleted(f: PassportField, option_set: str | None) -> str:
+    return bullets(_labels(f, option_set))
+
+
+Join = Callable[[PassportField, str | None], str]
 
 
 def _each_field(p: Passport, a: Answer, fields: tuple[tuple[str, str | None, Join], ...]) -> None:
@@ -291,7 +314,7 @@ def _each_field(p: Passport, a: Answer, fields: tuple[tuple[str, str | None, Joi
         if (f := p.field(key)) is None:
             continue
         if f.is_shown:
-            a.add(_listed(f, f"answer.{key}", join(_labels(f, option_set))), f, passport=p)
+            a.add(_listed(f, f"answer.{key}", join(f, option_set)), f, passport=p)
         else:
             _not_stated(f, a, p)
 
@@ -299,23 +322,27 @@ def _each_field(p: Passport, a: Answer, fields: tuple[tuple[str, str | None, Joi
 def _performer(p: Passport, a: Answer) -> None:
     """Each field about who performs the service: what it shows, or that it does not."""
     _each_field(p, a, (
-        ("performing_body", None, bullets),
-        ("participating_body", None, bullets),
-        ("performing_unit", "unit", inline),
-        ("back_office", None, inline),
+        ("performing_body", None, _bulleted),
+        ("participating_body", None, _bulleted),
+        ("performing_unit", "unit", _inline),
+        ("back_office", None, _inline),
     ))  # fmt: skip
     if (f := p.field("responsible")) is not None:
         if f.is_known:
             a.add(t("answer.responsible", value=f.value), f, passport=p)
         elif f.is_shown:
-            a.add(t("partial.other", title=f.title, items=f.value), f, passport=p)
+            a.add(t("partial.other", title=field_phrase(f), items=f.value), f, passport=p)
         else:
             _not_stated(f, a, p)
 
 
-def _steps_text(steps: list[Step]) -> str:
-    """Steps renumbered 1, 2, 3… in published order (the source repeats numbers); headings
-    stay unnumbered."""
+def _steps_text(p: Passport, steps: list[Step]) -> str:
+    """The steps numbered 1, 2, 3…: the curated plain steps when there are (second person, the
+    source's typos and headings left out, checked by `dost knowledge check` to restate every
+    published step), else the published ones in order (the source repeats numbers), headings
+    unnumbered."""
+    if plain := p.curated.steps_plain:
+        return "\n".join(f"{n}. {step.text}" for n, step in enumerate(plain, start=1))
     lines, n = [], 0
     for step in steps:
         if step.number is None:
@@ -328,12 +355,12 @@ def _steps_text(steps: list[Step]) -> str:
 
 def _procedure(p: Passport, a: Answer) -> None:
     if (f := _shown(p, "steps")) and isinstance(f.value, list):
-        a.add(_listed(f, "answer.steps", _steps_text(f.value)), f, passport=p)
+        a.add(_listed(f, "answer.steps", _steps_text(p, f.value)), f, passport=p)
     if f := _shown(p, "application_forms"):
-        a.add(_listed(f, "answer.application_forms", inline(_labels(f, "contact_form"))), f,
+        a.add(_listed(f, "answer.application_forms", _inline(f, "contact_form")), f,
               passport=p)  # fmt: skip
     if f := _shown(p, "delivery_forms"):
-        a.add(_listed(f, "answer.delivery_forms", inline(_labels(f, "delivery_form"))), f,
+        a.add(_listed(f, "answer.delivery_forms", _inline(f, "delivery_form")), f,
               passport=p)  # fmt: skip
 
 
@@ -369,7 +396,7 @@ def _e_level(p: Passport, a: Answer) -> None:
     if (f := p.field("e_level")) is None:
         return
     if f.is_shown:
-        a.add(_listed(f, "answer.e_level", inline(_labels(f, "e_level"))), f, passport=p)
+        a.add(_listed(f, "answer.e_level", _inline(f, "e_level")), f, passport=p)
     else:
         key = "unknown" if f.state is FieldState.UNKNOWN else "not_published"
         a.note(t(f"answer.e_level_{key}"), f, passport=p)
@@ -381,14 +408,14 @@ def _online_whole(p: Passport, a: Answer) -> None:
     are said as they are, never as a yes."""
     if (f := p.field("e_level")) is not None:
         if f.is_known and len(f.options) == 1:
-            level = _labels(f, "e_level")[0]
+            level = in_sentence(_labels(f, "e_level")[0])
             key = {"full": "whole_full", "partial": "whole_partial"}.get(f.options[0], "whole_none")
             a.verdict(t(f"answer.{key}", level=level), f, passport=p)
             return
         _e_level(p, a)
         a.note(t("answer.whole_cannot_say"), passport=p)
         if forms := _shown(p, "application_forms"):
-            items = inline(_labels(forms, "contact_form"))
+            items = _inline(forms, "contact_form")
             a.add(_listed(forms, "answer.application_forms", items), forms, passport=p)
     if (f := p.field("delivery_forms")) is not None:
         _decide(p, a, f, "electronic", "answer.online_delivery_yes", "answer.online_delivery_no",
@@ -398,8 +425,8 @@ def _online_whole(p: Passport, a: Answer) -> None:
 def _notification(p: Passport, a: Answer) -> None:
     """How the result is made known: the notification form (new layout) or the forms of
     response (old layout), each as shown or said not to be."""
-    _each_field(p, a, (("notification_form", "delivery_form", inline),
-                       ("response_forms", "contact_form", inline)))  # fmt: skip
+    _each_field(p, a, (("notification_form", "delivery_form", _inline),
+                       ("response_forms", "contact_form", _inline)))  # fmt: skip
 
 
 def _refusal(p: Passport, a: Answer) -> None:
@@ -413,9 +440,10 @@ def _legal_basis(p: Passport, a: Answer) -> None:
 
 
 def _commission(p: Passport, a: Answer) -> None:
-    """The steps that mention the commission, in the passport's words."""
+    """The steps that mention the commission: in plain words where curated, else as published."""
     f = _shown(p, "steps")
-    steps = [s.text for s in f.value if "komissiya" in s.text] if f and f.value else []
+    told = p.curated.steps_plain or (f.value if f and isinstance(f.value, list) else [])
+    steps = [s.text for s in told if "komissiya" in s.text] if f else []
     if f is not None and steps:
         a.add(_listed(f, "answer.commission", bullets(steps)), f, passport=p)
     elif f is None or f.is_known:
@@ -444,14 +472,3 @@ _COMPOSERS = {
     "legal_basis": _legal_basis,
     "commission": _commission,
 }
-
-
-def source_footer(sources: list[SourceRef]) -> str:
-    lines = []
-    for ref in sources:
-        if ref.field == "curated" and ref.url:
-            lines.append(t("answer.source_curated", url=ref.url))
-        else:
-            lines.append(t("answer.source", passport=ref.passport, field=ref.field,
-                           title=ref.title))  # fmt: skip
-    return "\n".join(lines)

@@ -12,6 +12,7 @@ from bot.messages import Choice
 
 class Pick(StrEnum):
     MAIN = "main"  # the main menu
+    MORE = "more"  # the next page of the last menu (a menu shows at most four choices)
     GROUP = "g"  # a group of services (argument: the group)
     SERVICE = "s"  # a service (argument: its id)
     TOPIC = "t"  # a topic of the current service (argument: the topic)
@@ -21,6 +22,7 @@ class Pick(StrEnum):
     ELIGIBILITY = "elig"  # start the eligibility check
     PERSON = "human"  # talk to a person
     CENTERS = "centers"  # the centers' addresses and hours
+    PAGE = "p"  # a subject of the service pages (argument: its id, or "id:topic")
     CENTER = "bc"  # booking: a center (argument: its id)
     DAY = "bd"  # booking: a day (argument: ISO date)
     TIME = "bt"  # booking: a start (argument: ISO datetime)

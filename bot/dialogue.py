@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answers import Answer, compose, source_footer
+from bot import simulated
+from bot.answers import Answer, compose
 from bot.booking_flow import BookingDialogue
-from bot.catalog import t
+from bot.catalog import speaking, t
 from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.eligibility import EligibilityDialogue, has_rules
@@ -18,14 +19,22 @@ from bot.flows.compiler import main_menu, topic_for, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
+from bot.page_dialogue import PageDialogue
+from bot.sources import source_footer
 from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
+from knowledge.pages import PageKnowledge, default_page_knowledge
+from nlu.language import detect_language
+from nlu.mood import is_angry
 from nlu.normalize import fold
 
+# The phone line's prompts are spoken by an Azerbaijani voice (DESIGN: IVR audio): it stays
+# Azerbaijani whatever words the speech recogniser hears.
+AZERBAIJANI_ONLY_CHANNELS = frozenset({"voice", simulated.CHANNEL})  # the IVR simulator too
 # Yes/no words people type, folded (fold: no diacritics, no doubles).
 _YES = {"he", "hə", "beli", "bəli", "heri", "hee", "yes", "da", "olar", "razıyam", "raziyam", "ok"}
-_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil"}
+_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil", "net"}
 _ELLIPTIC = re.compile(r"^(bes|ya|a)\b")  # on folded text: "bəs …", "ya …"
 # Words that carry no topic: what is left of "bəs ÜDSY üçün?" once the service is removed.
 _FILLER = {
@@ -43,10 +52,19 @@ _FILLER = {
     "bu",
     "o",
     "sey",
+    # Russian: "а для адресной помощи?"
+    *(fold(w) for w in ("для", "по", "про", "насчет", "насчёт", "и", "на", "в", "о", "об", "тоже")),
 }
 TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
 _FLOW_INTENT = {"book": "book_slot", "cancel": "cancel_booking", "reschedule": "reschedule_booking",
                 "lookup": "my_booking"}  # fmt: skip
+# A menu shows at most this many choices at once, then "more": a phone screen stays readable
+# and a caller hears a short menu.
+PAGE_SIZE = 4
+# After an answer, the topics people most often ask next come first.
+_FOLLOW_UPS_FIRST = ("documents", "procedure", "book", "eligibility")
+# Intents that ask nothing: after an angry message with one of them, the apology is the answer.
+_NOTHING_ASKED = {"out_of_scope", "greet", "thanks", "goodbye", "affirm", "deny"}
 BOOKING_INTENTS = {"cancel_booking": "cancel", "reschedule_booking": "reschedule",
                    "my_booking": "lookup"}  # fmt: skip
 
@@ -61,6 +79,7 @@ class Turn:
     channel: str | None = None
     conversation: str | None = None
     origin: str | None = None  # the client's address (web): caps and code requests per address
+    next_page: bool = False  # this turn shows the next page of the last menu
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -81,6 +100,7 @@ class Dialogue:
         show_sources: bool = True,
         booking: BookingDialogue | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        pages: PageKnowledge | None = None,
     ) -> None:
         self.booking = booking
         self.clock = clock  # "sabah", "bazar ertəsi" are read relative to its day
@@ -92,10 +112,20 @@ class Dialogue:
         self.handoff = handoff
         self.show_sources = show_sources
         self.eligibility = EligibilityDialogue(passports)
+        # The second kind of knowledge: official service pages (knowledge/pages).
+        self.pages = PageDialogue(pages or default_page_knowledge(), flows, show_sources)
 
     # --- entry -------------------------------------------------------------------------------
 
     async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
+        """One turn, said in the conversation's language: the language of what the person
+        writes, kept until they write in the other one (a number or "ok" changes nothing)."""
+        if inbound.text is not None and inbound.channel not in AZERBAIJANI_ONLY_CHANNELS:
+            state.language = detect_language(inbound.text) or state.language
+        with speaking(state.language):
+            return await self._turn(state, inbound)
+
+    async def _turn(self, state: ConversationState, inbound: Inbound) -> Turn:
         turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
                     origin=inbound.client_address)  # fmt: skip
         state.turns += 1
@@ -107,8 +137,12 @@ class Dialogue:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
         else:
             await self._on_text(state, inbound.text or "", inbound.conversation_id, turn)
-        offered = [c for out in turn.replies for c in out.choices]
-        state.choices = {c.id: c.title for c in offered}
+        # Every choice of the menu stays valid, the pages not shown yet too: a button of an
+        # earlier page is still on the person's screen.
+        offered = {c.id: c.title for out in turn.replies for c in out.choices}
+        state.more_choices = _paginate(turn.replies)
+        offered |= {c.id: c.title for out in turn.replies for c in out.choices}
+        state.choices = state.choices | offered if turn.next_page else offered
         if turn.replies:
             state.last_texts = [out.text for out in turn.replies]
         return turn
@@ -126,7 +160,7 @@ class Dialogue:
                 turn.intent = "human_handoff"
                 await self._handoff(state, "asked", conversation_id, turn)
             case Command.REPEAT:
-                last = [Choice(id=i, title=title) for i, title in state.choices.items()]
+                last = _last_menu(state)
                 texts = state.last_texts or [t("menu.main")]
                 for text in texts[:-1]:
                     turn.say(text)
@@ -140,7 +174,7 @@ class Dialogue:
         self, state: ConversationState, choice: str, conversation_id: str, turn: Turn
     ) -> None:
         if choice not in state.choices:
-            last = [Choice(id=i, title=title) for i, title in state.choices.items()]
+            last = _last_menu(state)
             turn.say(t("stale_choice"), last or self._main_choices())
             return
         picked = ChoiceId.parse(choice)
@@ -152,6 +186,10 @@ class Dialogue:
             case Pick.MAIN:
                 state.topic = state.pending_topic = None
                 turn.say(t("menu.main"), self._main_choices())
+            case Pick.MORE:
+                turn.next_page = True
+                rest = [Choice(id=i, title=title) for i, title in state.more_choices.items()]
+                turn.say(t("menu.more_choices"), rest or self._main_choices())
             case Pick.GROUP:
                 await self._group_menu(state, arg, turn, conversation_id)
             case Pick.SERVICE:
@@ -175,6 +213,8 @@ class Dialogue:
                 await self._handoff(state, "asked", conversation_id, turn)
             case Pick.CENTERS:
                 self._centers(turn)
+            case Pick.PAGE:
+                self.pages.on_choice(state, arg, turn)
             case _:
                 turn.say(t("stale_choice"), self._main_choices())
         state.failures = 0
@@ -198,6 +238,11 @@ class Dialogue:
         intent = parsed["intent"]["name"]
         confident = parsed["intent"]["confidence"] >= self.nlu.threshold
         named = parsed["service"]["id"] if parsed["service"] else None
+        if is_angry(text):
+            turn.say(t("anger"), [choice(Pick.PERSON, t("choice.human"))])
+            if not (confident or named) or intent in _NOTHING_ASKED:
+                turn.intent = intent if confident else None
+                return  # the apology and the offer of a person are the whole answer
         # Every service the question names, in its order: each gets its own answer.
         services = [s["id"] for s in parsed.get("services") or []] or ([named] if named else [])
         turn.intent, turn.service = intent, named or state.service
@@ -215,6 +260,10 @@ class Dialogue:
                 turn.say(t("eligibility.ask_again"), _yes_no_choices())
                 return
             state.eligibility = None  # the person moved on to another question
+
+        if self.pages.take(state, parsed, confident, bool(_ELLIPTIC.match(fold(text))), turn):
+            state.failures = 0
+            return
 
         # "bəs ünvanlı yardım üçün?" after a topic: same topic, the newly named service.
         topic_id = None
@@ -369,6 +418,7 @@ class Dialogue:
             case "book_slot" if self.booking is not None:
                 if service is None:
                     state.pending_topic = "book"
+                    self.booking.remember(state, parsed)  # its center, day, time wait
                     turn.say(t("menu.which_service"), self._service_choices())
                 else:
                     await self.booking.start(state, turn, "book", service, parsed)
@@ -403,6 +453,7 @@ class Dialogue:
             turn.say(t("stale_choice"), self._main_choices())
             return
         state.service, state.topic, state.services = service_id, None, []
+        state.subject = None
         turn.service = service_id
         if state.pending_topic:
             topic, state.pending_topic = state.pending_topic, None
@@ -447,13 +498,18 @@ class Dialogue:
         turn.service = state.service
         flow = self.flows[state.service]
         choices = []
+        if answer.uncertain or answer.partial:  # the answer offers a person: the button is there
+            choices.append(choice(Pick.TOPIC, t("topic.human"), "human"))
         if topic_id == "eligibility" and has_rules(passport):
             choices.append(choice(Pick.ELIGIBILITY, t("choice.eligibility_check")))
         this = str(ChoiceId(Pick.TOPIC, topic_id))
-        choices += [c for c in self._topic_choices(flow) if c.id != this]
+        first = [str(ChoiceId(Pick.TOPIC, tid)) for tid in _FOLLOW_UPS_FIRST]
+        others = [c for c in self._topic_choices(flow) if c.id != this]
+        choices += sorted(others, key=lambda c: first.index(c.id) if c.id in first else len(first))
         turn.say(answer.text, _unique(choices), sources=answer.sources,
                  source_line=self._source_line(answer),
                  service=state.service)  # fmt: skip
+        self.pages.supplement(state.service, topic_id, turn)  # the service's page, if it has one
 
     def _answer_each(
         self, state: ConversationState, topic_id: str, service_ids: list[str], turn: Turn
@@ -463,8 +519,12 @@ class Dialogue:
         state.topic = topic_id
         for service_id in service_ids:
             answer = compose(self.passports[service_id], topic_id)
-            turn.say(answer.text, sources=answer.sources, service=service_id,
-                     source_line=self._source_line(answer))
+            turn.say(
+                answer.text,
+                sources=answer.sources,
+                service=service_id,
+                source_line=self._source_line(answer),
+            )
         turn.service = service_ids[-1]
         last = turn.replies[-1]
         last.choices = [choice(Pick.SERVICE, self.flows[s].name, s) for s in service_ids]
@@ -492,7 +552,9 @@ class Dialogue:
         return [choice(Pick.GROUP, t(f"group.{g}"), g) for g in self.menu.groups]
 
     def _service_choices(self) -> list[Choice]:
-        return [choice(Pick.SERVICE, f.name, sid) for sid, f in self.flows.items()]
+        """Every service, in the main menu's order of groups (the most asked first)."""
+        ordered = [sid for members in self.menu.groups.values() for sid in members]
+        return [choice(Pick.SERVICE, self.flows[sid].name, sid) for sid in ordered]
 
     # --- centers, hours, hand-off ------------------------------------------------------------
 
@@ -577,6 +639,30 @@ def _yes_no(text: str, intent: str) -> bool | None:
 
 def _yes_no_choices() -> list[Choice]:
     return [choice(Pick.YES, t("choice.affirm")), choice(Pick.NO, t("choice.deny"))]
+
+
+def _last_menu(state: ConversationState) -> list[Choice]:
+    """The last menu, whole (it is cut into pages again when shown)."""
+    more = str(ChoiceId(Pick.MORE))
+    return [Choice(id=i, title=title) for i, title in state.choices.items() if i != more]
+
+
+def _paged_already(choices: list[Choice]) -> bool:
+    """A page the booking cut itself: four times, then its own way to other times (the next
+    page, or the whole day)."""
+    picks = [parsed.pick if (parsed := ChoiceId.parse(c.id)) else None for c in choices]
+    return (len(picks) == PAGE_SIZE + 1 and set(picks[:-1]) == {Pick.TIME}
+            and picks[-1] in (Pick.MORE_TIMES, Pick.DAY))  # fmt: skip
+
+
+def _paginate(replies: list[Outbound]) -> dict[str, str]:
+    """Cut every menu to its first page, a "more" choice after it; the rest, to show next."""
+    rest: dict[str, str] = {}
+    for out in replies:
+        if len(out.choices) > PAGE_SIZE and not _paged_already(out.choices):
+            rest = {c.id: c.title for c in out.choices[PAGE_SIZE:]}
+            out.choices = [*out.choices[:PAGE_SIZE], choice(Pick.MORE, t("choice.more"))]
+    return rest
 
 
 def _unique(choices: list[Choice]) -> list[Choice]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.catalog import bullets, inline, t
 from bot.messages import SourceRef
+from bot.sources import field_ref
 from bot.state import EligibilityProgress
 from knowledge.forms import option_sets
 from knowledge.model import CuratedItem, EligibilityRule, FieldState, Passport
@@ -145,12 +146,11 @@ class EligibilityDialogue:
         refs: list[SourceRef] = []
         for rule in rules:
             if rule.source.startswith("field:"):
-                number = rule.source.split(":", 1)[1]
-                ref = SourceRef(passport=passport.id, field=number,
-                                title=passport.fields[number].title)  # fmt: skip
+                ref = field_ref(passport, passport.fields[rule.source.split(":", 1)[1]])
             else:
                 ref = SourceRef(passport=passport.id, field="curated", title="",
-                                url=rule.source.split(" ; ")[0])  # fmt: skip
+                                url=rule.source.split(" ; ")[0],
+                                service=passport.display_name)  # fmt: skip
             if ref not in refs:
                 refs.append(ref)
         return refs

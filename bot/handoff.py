@@ -21,6 +21,7 @@ def center_hours_values(centers: Centers) -> dict[str, str]:
     return {
         "days": t("centers.hours_weekdays"),
         "open_from": ablative(hours.open.strftime("%H:%M")),
+        "open": hours.open.strftime("%H:%M"),  # for a language without the suffix
         "close": hours.close.strftime("%H:%M"),
     }
 

@@ -5,16 +5,20 @@ person typed back the one-time code sent to it by SMS (web chat, terminal). A ty
 ever starts that verification. Each channel proves in its own way:
 
 - sms, whatsapp, voice: the carrier's number of the sender (unless withheld);
-- telegram: the person shares their own contact (a button);
-- web, terminal, a withheld caller number: a one-time code by SMS.
+- telegram: the person shares their own contact (a button), or types the number as below;
+- web, terminal, a withheld caller number: a one-time code by SMS to the number typed.
+
+Only a channel with a "share my contact" button is ever offered one (`number_request`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import phonenumbers
 
+from bot.catalog import t
 from bot.messages import Contact
 from bot.people import People, Person, Proof, conversation_address
 from bot.verification import Checked, CheckResult, PhoneVerification, Started
@@ -22,7 +26,7 @@ from bot.verification import Checked, CheckResult, PhoneVerification, Started
 if TYPE_CHECKING:
     from bot.state import ConversationState
 
-CONTACT_CHANNELS = frozenset({"telegram"})  # prove by sharing one's own contact
+CONTACT_CHANNELS = frozenset({"telegram"})  # have a button to share one's own contact
 
 
 def parse_phone(text: str) -> str | None:
@@ -35,10 +39,27 @@ def parse_phone(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def proves_by_code(channel: str | None) -> bool:
-    """Everywhere but Telegram a number without proof (a web chat, a withheld caller number)
-    is proven by a code sent to it."""
-    return channel not in CONTACT_CHANNELS
+def offers_contact(channel: str | None) -> bool:
+    """Whether the channel can share the person's own contact (Telegram's button)."""
+    return channel in CONTACT_CHANNELS
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRequest:
+    """How to ask for a phone number on a channel: the words, and the channel's means."""
+
+    text: str
+    request_contact: bool  # show the channel's "share my contact" button
+    expects: Literal["phone"] = "phone"  # a typed number is always accepted (then an SMS code)
+
+
+def number_request(channel: str | None, purpose: str) -> NumberRequest:
+    """The request for a number, in words that fit what the person is doing (booking, or
+    finding their booking) and offering only what the channel can do."""
+    why = t(f"verify.why.{purpose}")
+    if offers_contact(channel):
+        return NumberRequest(t("verify.ask_contact", why=why), request_contact=True)
+    return NumberRequest(t("verify.ask_phone", why=why), request_contact=False)
 
 
 class Identity:

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 from arq.constants import default_queue_name, job_key_prefix
 
 from bot.booking.store import Booking, BookingStore
+from bot.cases import Word
 from bot.catalog import format_date, t
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.delivery import enqueue_delivery, find_routes
 from bot.logs import get_logger
 from bot.messages import Outbound
 from bot.people import People, Proof, conversation_address
-from nlu.morphology import locative
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
@@ -184,9 +184,9 @@ async def send_booking_reminder(
     text = t(
         "booking.reminder",
         code=booking.code,
-        center_loc=locative(center.name),
+        center=Word(center.name),
         day=format_date(booking.start.date()),
-        time=booking.start.strftime("%H:%M"),
+        time=Word(booking.start.strftime("%H:%M")),
     )
     recipient = await recipient_for(booking, People(ctx["redis"], clock))
     if recipient is None:

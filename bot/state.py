@@ -26,9 +26,10 @@ class EligibilityProgress(BaseModel):
 class BookingProgress(BaseModel):
     purpose: Literal["book", "lookup", "cancel", "reschedule"]
     step: Literal[
-        "center", "day", "time", "identity", "verify_code", "confirm", "pick", "cancel_confirm"
-    ]
-    service: str | None = None
+        "service", "center", "day", "time", "identity", "verify_code", "confirm", "pick",
+        "cancel_confirm",
+    ]  # fmt: skip
+    service: str | None = None  # None only at "service": a request that named none
     center: str | None = None
     day: date | None = None
     start: datetime | None = None
@@ -43,14 +44,17 @@ class ConversationState(BaseModel):
     service: str | None = None  # the service being talked about
     services: list[str] = Field(default_factory=list)  # all of them, when a question named several
     topic: str | None = None  # the last topic answered
+    subject: str | None = None  # the service pages' subject being talked about (no passport)
     pending_topic: str | None = None  # asked before a service was known
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
+    more_choices: dict[str, str] = Field(default_factory=dict)  # the menu's pages not yet shown
     last_texts: list[str] = Field(default_factory=list)  # the last answer, for "repeat"
     failures: int = 0  # misunderstandings in a row
     eligibility: EligibilityProgress | None = None
     booking: BookingProgress | None = None
     phone: str | None = None  # E.164, only once proven (channel proof or SMS code), never typed
     person_id: str | None = None  # the proven person (bot.people)
+    language: Literal["az", "ru"] = "az"  # what the person last wrote in; the replies' framing
     turns: int = 0
 
 

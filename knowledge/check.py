@@ -18,9 +18,11 @@ from knowledge.forms import (
     option_sets,
     wording_key,
 )
-from knowledge.model import FieldKind, FieldState, Passport
+from knowledge.model import FieldKind, FieldState, Passport, PlainStep, Step, step_refs
+from knowledge.page_check import check_pages
+from knowledge.pages import PAGES_DIR, SUBJECTS_FILE
 from knowledge.store import PASSPORTS_DIR, load_passport
-from nlu.normalize import fold
+from nlu.normalize import az_lower, fold
 
 # The label check (check_labels) ignores these in an option's wordings. Headings of the form
 # that group the options ("Əhali: Fərdi sahibkarlar" is shown under the heading "Əhali");
@@ -35,11 +37,29 @@ _WORD = re.compile(r"\w+")
 POSSESSIVE_ENDINGS = ("i", "u", "si", "su")
 MIN_STEM = 5
 
+# What a plain step (curated.steps_plain) keeps of each published step it restates: every
+# number, in digits or in words, and every unit of time (a deadline, a period, a frequency).
+# "bir" is left out of the number words: it is also the article "a". The forms of each unit
+# are listed whole, since a stem alone would also match other words ("ilə" is "with").
+NUMBER_WORDS = frozenset(("iki", "üç", "dörd", "beş", "altı", "yeddi", "səkkiz", "doqquz", "on",
+                          "iyirmi", "otuz", "qırx", "əlli", "yüz", "min"))  # fmt: skip
+TIME_UNITS = {
+    "gün": "gün günü günə gündə gündən günün günlük",
+    "ay": "ay ayı aya ayda aydan ayın aylıq",
+    "il": "il ili ildə ildən ilin illik",
+    "həftə": "həftə həftəyə həftədə həftədən həftənin həftəlik",
+    "saat": "saat saatı saata saatda saatdan saatın saatlıq",
+    "dəqiqə": "dəqiqə dəqiqəyə dəqiqədə dəqiqədən dəqiqənin dəqiqəlik",
+}
+_UNIT_OF_FORM = {form: unit for unit, forms in TIME_UNITS.items() for form in forms.split()}
+
 
 def check_knowledge(
     passports_dir: Path = PASSPORTS_DIR,
     centers_file: Path = CENTERS_FILE,
     options_file: Path = OPTIONS_FILE,
+    pages_dir: Path = PAGES_DIR,
+    subjects_file: Path = SUBJECTS_FILE,
 ) -> list[str]:
     problems: list[str] = []
     options = option_sets()
@@ -67,6 +87,8 @@ def check_knowledge(
         problems.append(f"{centers_file.name}: cannot be read: {_first_line(exc)}")
     else:
         problems.extend(f"{centers_file.name}: {p}" for p in check_centers(centers, passports))
+    names = {pid: [p.name, p.display_name, *p.aliases] for pid, p in passports.items()}
+    problems.extend(check_pages(passports, pages_dir, subjects_file, passport_aliases=names))
     return problems
 
 
@@ -180,6 +202,7 @@ def check_passport(
     problems.extend(f"curated item {i.text!r} has no source" for i in items if not i.source.strip())
     problems.extend(_check_partial(passport))
     problems.extend(_check_target_group(passport))
+    problems.extend(check_plain_steps(passport))
     rule_ids = [r.id for r in curated.eligibility]
     problems.extend(
         f"eligibility rule {r!r} appears twice"
@@ -199,6 +222,70 @@ def _check_target_group(passport: Passport) -> list[str]:
     problems = [] if group.source.strip() else ["curated target group has no source"]
     if fold(group.text) not in fold(passport.name):
         problems.append(f"curated target group {group.text!r} is not in the name as printed")
+    return problems
+
+
+def figures(text: str) -> set[str]:
+    """The numbers (digits or words) and units of time a text states."""
+    found = set()
+    for word in _WORD.findall(az_lower(text)):
+        if word.isdigit() or word in NUMBER_WORDS:
+            found.add(word)
+        elif word in _UNIT_OF_FORM:
+            found.add(_UNIT_OF_FORM[word])
+    return found
+
+
+def check_plain_steps(passport: Passport) -> list[str]:
+    """The curated plain steps restate the published ones: each names existing steps, in the
+    published order, keeps their numbers and units of time and adds none, and together they
+    leave none out."""
+    plain = passport.curated.steps_plain
+    if not plain:
+        return []
+    field = passport.field("steps")
+    if field is None or not field.is_shown or not isinstance(field.value, list):
+        return ["curated plain steps, but the passport shows no steps"]
+    refs = step_refs(field.value)
+    order = list(refs)
+    problems, last = [], -1
+    for n, step in enumerate(plain, start=1):
+        where = f"curated plain step {n}"
+        problems.extend(_plain_step_problems(where, step, refs))
+        for ref in (r for r in step.from_steps if r in refs):
+            if order.index(ref) < last:
+                problems.append(f"{where}: step {ref} comes before a step already restated "
+                                "(keep the published order)")  # fmt: skip
+            last = max(last, order.index(ref))
+    covered = {ref for step in plain for ref in step.from_steps}
+    problems.extend(
+        f"published step {ref} ({refs[ref].text[:40]}…) is restated by no plain step"
+        for ref in order
+        if ref not in covered
+    )
+    return problems
+
+
+def _plain_step_problems(where: str, step: PlainStep, refs: dict[str, Step]) -> list[str]:
+    """One plain step: its text and source, the steps it names, their figures kept, none added."""
+    problems = [f"{where} has no text"] if not step.text.strip() else []
+    if not step.source.strip():
+        problems.append(f"{where} has no source")
+    if not step.from_steps:
+        problems.append(f"{where} restates no published step (from_steps is empty)")
+    said, restated = figures(step.text), set()
+    for ref in step.from_steps:
+        if ref not in refs:
+            repeated = [r for r in refs if r.startswith(f"{ref}#")]
+            hint = f" (printed more than once: write {' or '.join(repeated)})" if repeated else ""
+            problems.append(f"{where}: no published step {ref!r}{hint}")
+            continue
+        restated |= figures(refs[ref].text)
+        if dropped := sorted(figures(refs[ref].text) - said):
+            problems.append(f"{where} leaves out {', '.join(map(repr, dropped))} of step {ref}")
+    if all(r in refs for r in step.from_steps) and (added := sorted(said - restated)):
+        problems.append(f"{where} adds {', '.join(map(repr, added))}, which no step it restates "
+                        "says")  # fmt: skip
     return problems
 
 

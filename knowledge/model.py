@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import StrEnum
 from typing import Literal
 
@@ -73,6 +74,37 @@ class PartialMark(BaseModel):
     source: str  # where it is said that the field was shown only in part
 
 
+class PlainStep(BaseModel):
+    """One step of a passport's steps field (kind `steps`) told to the person as a DOST
+    operator would: second person, the source's typos and headings left out, every fact kept.
+
+    `from_steps` names the published steps it restates, in published order, by their number as
+    printed; a number printed more than once (the source repeats 4 and 5) is written with its
+    occurrence: "4#1" for the first step numbered 4, "4#2" for the second. The published field
+    stays as imported; `dost knowledge check` sees that every numbered step is restated and that
+    the numbers and time limits of each restated step are in its plain text.
+    """
+
+    text: str  # Azerbaijani, polite (siz)
+    from_steps: list[str]
+    source: str
+
+
+def step_refs(steps: list[Step]) -> dict[str, Step]:
+    """The published numbered steps by the reference a plain step uses (PlainStep.from_steps):
+    the number as printed, or "N#k" for the k-th of the steps printed with a repeated number N.
+    Headings have no reference: they are never restated."""
+    counts = Counter(step.number for step in steps if step.number is not None)
+    refs, seen = {}, Counter[str]()
+    for step in steps:
+        if step.number is None:
+            continue
+        seen[step.number] += 1
+        ref = step.number if counts[step.number] == 1 else f"{step.number}#{seen[step.number]}"
+        refs[ref] = step
+    return refs
+
+
 class EligibilityRule(BaseModel):
     """One yes/no question of the eligibility check and what a "yes" means.
 
@@ -102,6 +134,8 @@ class Curated(BaseModel):
     eligibility: list[EligibilityRule] = Field(default_factory=list)
     eligibility_note: CuratedItem | None = None
     partial: list[PartialMark] = Field(default_factory=list)
+    # The steps field in plain words, in the order told (answers use it in place of the field).
+    steps_plain: list[PlainStep] = Field(default_factory=list)
     source_url: str | None = None
 
 

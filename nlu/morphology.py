@@ -2,7 +2,7 @@
 
 ``locative("Xəzər")`` → "Xəzərdə", ``dative("Şuşa")`` → "Şuşaya",
 ``locative("1 saylı Bakı DOST Mərkəzi")`` → "1 saylı Bakı DOST Mərkəzində", ``locative("DOST")``
-→ "DOST-da", ``locative("5")`` → "5-də".
+→ "DOST-da", ``locative("5")`` → "5-də", ``dative("11:00")`` → "11:00-ə".
 
 Harmony follows the last vowel of the last word as it is *said*: numbers by their Azerbaijani
 reading (2026 → "...altı" → "2026-da"), acronyms as a word when pronounceable (DOST → "DOST-da")
@@ -83,6 +83,11 @@ class _Reading:
 
 
 def _split_trailing_number(word: str) -> str:
+    """The number a word ends in, as said: a time on the hour is read by its hour
+    ("11:00" → "on bir"), any other time by its minutes ("10:30" → "otuz")."""
+    hours, colon, minutes = word.rpartition(":")
+    if colon and minutes == "00" and hours[-2:].isdecimal():
+        return _split_trailing_number(hours)
     digits = ""
     for ch in reversed(word):
         if not ch.isdecimal():

@@ -28,7 +28,10 @@ async def test_documents_answer_carries_its_sources(engine: Engine) -> None:
     assert reply.intent == "ask_documents" and reply.service == "02-04-10-00"
     # Field 22 (the documents' form) lists every option of the form: not stated, not cited.
     assert [(s.passport, s.field) for s in reply.sources] == [("02-04-10-00", "21")]
-    assert reply.source_line.startswith("Mənbə: xidmət pasportu 02-04-10-00, bənd 21")
+    # One short line a citizen reads: the service's passport and the part, no field numbers.
+    assert reply.source_line == (
+        "Mənbə: «Özünüməşğulluq proqramı» xidmətinin pasportu (tələb olunan sənədlər)."
+    )
     assert "Mənbə" not in reply.text  # kept apart: the phone line does not read it out
     assert reply.shown_text.endswith(reply.source_line)
 
@@ -93,6 +96,6 @@ def test_terminal_chat_json(redis_url: str, nlu_cache: Path, tmp_path: Path, nlu
     assert turns[1]["service"] == "02-04-10-00"
     assert "Şəxsiyyət vəsiqəsi" in turns[1]["replies"][0]["text"]
     assert (
-        turns[2]["intent"] == "ask_fee" and "dəqiq göstərilməyib" in turns[2]["replies"][0]["text"]
+        turns[2]["intent"] == "ask_fee" and "dəqiq məlumat yoxdur" in turns[2]["replies"][0]["text"]
     )
     assert set(turns[3]["replies"][0]) == {"text", "choices"}  # "1" picked the first choice

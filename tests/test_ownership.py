@@ -77,8 +77,11 @@ async def test_a_known_code_looks_like_a_guessed_one_and_changes_nothing(setup) 
 async def test_an_sms_from_another_number_sees_and_cancels_nothing(setup) -> None:
     engine, _, booking = setup
     conversation = f"sms:{STRANGER}"
-    proven = Inbound(conversation_id=conversation, channel="sms",
-                     contact=Contact(phone=STRANGER, proof=Proof.CARRIER, address=STRANGER))
+    proven = Inbound(
+        conversation_id=conversation,
+        channel="sms",
+        contact=Contact(phone=STRANGER, proof=Proof.CARRIER, address=STRANGER),
+    )
     await engine.handle(proven)  # fmt: skip
     texts = []
     for text in ("növbəmi göstər", f"{booking.code} növbəsini ləğv et", "bəli"):
@@ -125,7 +128,7 @@ async def book_on_the_web(engine, sms, conversation: str) -> list[str]:
 async def test_a_web_booking_needs_a_proven_number(setup) -> None:
     engine, sms, _ = setup
     asked, confirm, booked = await book_on_the_web(engine, sms, "web:newcomer")
-    assert "telefon nömrənizi yazın" in asked.lower()
+    assert "növbəni rəsmiləşdirmək üçün telefon nömrənizi daxil edin" in asked.lower()
     assert "Təsdiq edirsiniz" in confirm
     code = re.search(r"Növbə kodu: (\w{6})", booked).group(1)
     assert (await engine.bookings.get(code)).phone == STRANGER

@@ -71,6 +71,12 @@ QUESTIONS = [
     DOCUMENTS_QUESTION,
     "özünüməşğulluq və peşə hazırlığı təqaüdü üçün hansı sənədlər lazımdır",
     "ünvanlı sosial yardım pulludur",
+    "yaşa görə əmək pensiyası üçün hansı sənədlər lazımdır",  # the official service pages
+    "əlilliyin müəyyən edilməsi üçün hara müraciət etməliyəm",
+    "işsiz kimi qeydiyyatdan necə keçə bilərəm",
+    "uşaq doğulanda birdəfəlik müavinət verilir",
+    "ana kapitalı nədir",  # a DOST matter no page covers: 142
+    "siz heç nə bilmirsiniz, cavabınız mənə kömək etmədi",  # anger: an apology, a person
 ]
 GIBBERISH = ["qwe rty zxc", "asd fgh jkl"]  # not understood twice: the offer of a person
 BOOKED = [("say", BOOKING_REQUEST), ("key", "1"), ("key", "1"), ("key", "1"), ("key", "1")]
@@ -255,14 +261,19 @@ async def test_every_prompt_is_at_most_15_seconds_and_never_says_type(
     typed = [t for t in walk.prompts if screen_words().search(t)]
     assert typed == [], "\n".join(typed)
 
-    # Every menu reached keeps the keys' meanings: 1-4 its options, 5 only for more.
+    # Every menu reached keeps the keys' meanings: 1-4 its options, 5 only for more (our
+    # next page, or the engine's own), never 0, *, # or 9; the engine's "main menu", "a person"
+    # and "more" are never read out as options.
     for screen in walk.screens.values():
         pages = menu.page_count(screen.choices, sms_offer(screen))
+        more_after = menu.engine_more(screen.choices) is not None
         for page in range(pages):
-            keys = [e.digit for e in entries(screen.model_copy(update={"page": page}))]
-            options = [k for k in keys if k != menu.MORE_KEY]
+            keys = entries(screen.model_copy(update={"page": page}))
+            options = [e.digit for e in keys if e.digit != menu.MORE_KEY]
             assert options == list(menu.OPTION_KEYS)[: len(options)], (screen.texts, keys)
-            assert (menu.MORE_KEY in keys) == (pages > 1), (screen.texts, keys)
+            assert any(e.digit == menu.MORE_KEY for e in keys) == (pages > 1 or more_after)
+            navigation = menu.NAVIGATION_CHOICES | {str(ChoiceId(p)) for p in menu.MORE_PICKS}
+            assert not any(e.value in navigation for e in keys if e.digit != menu.MORE_KEY)
 
 
 def test_every_core_text_for_a_screen_has_a_current_phone_wording() -> None:
@@ -315,7 +326,9 @@ async def test_the_keys_mean_the_same_in_every_kind_of_menu(walk: Walk, path) ->
         assert wrong.texts[0] == speakable(tx("voice.invalid_key"))
     more = await walk.run([*path, ("key", menu.MORE_KEY)])
     pages = menu.page_count(here.screen.choices, sms_offer(here.screen))
-    if pages > 1:
+    if pages > 1:  # our next page
         assert more.screen.page == 1 and more.texts != here.texts
+    elif menu.engine_more(here.screen.choices) is not None:  # the engine's next page
+        assert more.screen.choices != here.screen.choices
     else:
         assert more.texts[0] == speakable(tx("voice.invalid_key"))

@@ -124,7 +124,7 @@ async def test_a_text_is_fitted_on_its_own_audio() -> None:
 
 
 def test_the_source_line_is_left_out_for_the_ear() -> None:
-    from bot.answers import source_footer
+    from bot.sources import source_footer
     from channels.twilio.voice_screen import Screen, from_engine
 
     sources = [SourceRef(passport="02-04-10-00", field="21", title="Sənədlər")]

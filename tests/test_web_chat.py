@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.catalog import t as catalog_text
 from bot.config import Settings
 from bot.ratelimit import RateLimit, hit_rate_limits
 from bot.redis_conn import connect
@@ -114,6 +115,19 @@ def test_documents_question_is_answered_from_the_passport(client: TestClient) ->
     assert any("Şəxsiyyət vəsiqəsi" in reply["text"] for reply in body["replies"])
     assert body["intent"] == "ask_documents"
     assert body["service"] == "02-04-10-00"
+
+
+def test_a_russian_question_gets_russian_framing_and_the_passport_in_azerbaijani(
+    client: TestClient,
+) -> None:
+    body = _chat(
+        client, conversation_id="russian-01", text="какие документы нужны для самозанятости"
+    ).json()
+    text = "\n".join(reply["text"] for reply in body["replies"])
+    assert "Для этой услуги нужны документы" in text and "Şəxsiyyət vəsiqəsi" in text
+    assert "Сведения из паспорта услуги приводятся на азербайджанском языке." in text
+    assert [c["title"] for r in body["replies"] for c in r["choices"]][-1] == "Другие варианты"
+    assert (body["intent"], body["service"]) == ("ask_documents", "02-04-10-00")
 
 
 def test_text_of_exactly_the_limit_is_accepted(client: TestClient) -> None:
@@ -323,6 +337,11 @@ def test_chat_in_a_phone_sized_browser(live_server: str, artifacts_dir: Path) ->
             page.locator(".typing-bubble").wait_for(state="detached")
 
             buttons = page.locator(".choices button:not([disabled])")
+            # A documents answer on a phone: at most four buttons and "more".
+            titles = [b.strip() for b in buttons.all_inner_texts()]
+            assert 0 < len(titles) <= 5 and titles[-1] == catalog_text("choice.more"), titles
+            page.locator(".choices").last.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts_dir / "web-chat-documents.png"))
             if buttons.count():
                 # A fixed position among all buttons: "the first enabled one" moves once this
                 # one is retired.

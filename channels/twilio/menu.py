@@ -5,7 +5,8 @@ The phone line's keys mean the same in every menu (KEYS; channels/twilio/README.
 1–4 this menu's options, 5 more options, 0 a person, * repeat, # the main menu, 9 end the call.
 - A menu offers at most four options, fewer when their titles would make it longer than a
   prompt may be (voice_speech.MENU_SECONDS): the engine's choices are paged, and 5 goes to the
-  next page (after the last page it starts over). The engine's own "main menu" and "talk to a
+  next page; after the last page, to the engine's own next page when it offers one (its "more
+  options", other times), else to the first page again. The engine's own "main menu" and "talk to a
   person" choices are not options: # and 0 do that in every menu.
 - Long content is read briefly (voice_speech.brief) and "the full text by SMS" is then the
   menu's first option.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.choices import ChoiceId, Pick
+from bot.choices import ChoiceId, Pick, is_pick
 from bot.messages import Choice, Outbound
 from channels.twilio.texts import node, tx
 from channels.twilio.voice_speech import MENU_SECONDS, codes_spelt_briefly, fits
@@ -45,6 +46,8 @@ MAIN_CHOICE = str(ChoiceId(Pick.MAIN))
 MAIN_CHOICES = frozenset({MAIN_CHOICE})
 PERSON_CHOICES = frozenset({str(ChoiceId(Pick.PERSON)), str(ChoiceId(Pick.TOPIC, "human"))})
 NAVIGATION_CHOICES = MAIN_CHOICES | PERSON_CHOICES
+# The engine's own "more options" (the next page of its menu, other times): key 5, like ours.
+MORE_PICKS = (Pick.MORE, Pick.MORE_TIMES)
 SMS_OFFER = "__sms__"  # the menu entry "send the full text by SMS" (not an engine choice)
 NEXT_PAGE = "__next__"
 
@@ -52,20 +55,25 @@ NEXT_PAGE = "__next__"
 @dataclass(frozen=True)
 class Entry:
     digit: str
-    value: str  # an engine choice id, SMS_OFFER or NEXT_PAGE
+    value: str  # an engine choice id (the engine's "more" too), SMS_OFFER or NEXT_PAGE
     title: str
 
 
 def keypad_choices(choices: Sequence[Choice]) -> list[Choice]:
-    """The choices read out as options: everything but what 0 and # already do."""
+    """The choices read out as options: everything but what 0, # and 5 already do."""
     seen: set[str] = set()
     kept = []
     for c in choices:
-        if c.id in NAVIGATION_CHOICES or c.id in seen:
+        if c.id in NAVIGATION_CHOICES or c.id in seen or is_pick(c.id, *MORE_PICKS):
             continue
         seen.add(c.id)
         kept.append(c)
     return kept
+
+
+def engine_more(choices: Sequence[Choice]) -> Choice | None:
+    """The engine's own "more" (the next page of its menu, other times), if it offers one."""
+    return next((c for c in choices if is_pick(c.id, *MORE_PICKS)), None)
 
 
 def options(choices: Sequence[Choice], sms_offer: bool) -> list[Choice]:
@@ -74,9 +82,10 @@ def options(choices: Sequence[Choice], sms_offer: bool) -> list[Choice]:
     return [*offer, *keypad_choices(choices)]
 
 
-def pages(items: Sequence[Choice]) -> list[list[Choice]]:
-    """The options in pages of at most four, each page's menu short enough for one prompt."""
-    if len(items) <= len(OPTION_KEYS) and _fits(_entries(items, more=False)):
+def pages(items: Sequence[Choice], *, more_after: bool = False) -> list[list[Choice]]:
+    """The options in pages of at most four, each page's menu short enough for one prompt
+    (with "5 for more" when there are more pages, or the engine has more after them)."""
+    if len(items) <= len(OPTION_KEYS) and _fits(_entries(items, more=more_after)):
         return [list(items)] if items else []
     result: list[list[Choice]] = []
     i = 0
@@ -99,15 +108,24 @@ def _fits(entries: list[Entry]) -> bool:
 
 
 def keypad(choices: Sequence[Choice], *, page: int = 0, sms_offer: bool = False) -> list[Entry]:
-    """The keys of one page of the menu: its options on 1–4, and 5 when there are more pages."""
-    paged = pages(options(choices, sms_offer))
+    """The keys of one page of the menu: its options on 1–4, and 5 for more: the next page,
+    after the last one the engine's own next page if it has one, else the first page again."""
+    more = engine_more(choices)
+    paged = pages(options(choices, sms_offer), more_after=more is not None)
     if not paged:
-        return []
-    return _entries(paged[page % len(paged)], more=len(paged) > 1)
+        return [Entry(MORE_KEY, more.id, "")] if more else []
+    page %= len(paged)
+    entries = _entries(paged[page], more=False)
+    if page < len(paged) - 1 or (more is None and len(paged) > 1):
+        entries.append(Entry(MORE_KEY, NEXT_PAGE, ""))
+    elif more is not None:
+        entries.append(Entry(MORE_KEY, more.id, ""))
+    return entries
 
 
 def page_count(choices: Sequence[Choice], sms_offer: bool) -> int:
-    return max(1, len(pages(options(choices, sms_offer))))
+    more_after = engine_more(choices) is not None
+    return max(1, len(pages(options(choices, sms_offer), more_after=more_after)))
 
 
 def _entries(page: Sequence[Choice], *, more: bool) -> list[Entry]:
@@ -121,7 +139,7 @@ def menu_prompt(entries: Sequence[Entry]) -> str:
     """One prompt for a page of the menu: every option with its key, then "more"."""
     items = [
         tx("voice.menu_more", digit=key_name(e.digit))
-        if e.value == NEXT_PAGE
+        if e.digit == MORE_KEY
         else tx("voice.menu_item", title=codes_spelt_briefly(e.title), digit=key_name(e.digit))
         for e in entries
     ]

@@ -14,9 +14,10 @@ from bot.messages import Choice, Outbound
 # mean"): the caller is in the middle of something, so no "go on or end" after them.
 QUESTION_PICKS = frozenset({Pick.YES, Pick.NO, Pick.INTENT, Pick.CENTER, Pick.DAY, Pick.TIME,
                             Pick.MORE_TIMES, Pick.BOOKING, Pick.CANCEL, Pick.MOVE})  # fmt: skip
+BOOKING_INTENTS = frozenset({"book_slot", "cancel_booking", "reschedule_booking", "my_booking"})
 # Choices that only lead somewhere (groups, services, a service's topics, the main menu).
-NAVIGATION_PICKS = frozenset({Pick.GROUP, Pick.SERVICE, Pick.TOPIC, Pick.CENTERS, Pick.MAIN,
-                              Pick.PERSON})  # fmt: skip
+NAVIGATION_PICKS = frozenset({Pick.GROUP, Pick.SERVICE, Pick.TOPIC, Pick.CENTERS, Pick.PAGE,
+                              Pick.MORE, Pick.MAIN, Pick.PERSON})  # fmt: skip
 
 
 class Screen(BaseModel):
@@ -83,6 +84,7 @@ def _tail(replies: list[Outbound], choices: list[Choice]) -> Literal["go_on"] | 
     if picks & QUESTION_PICKS:
         return None
     answered = any(o.sources or o.source_line for o in replies)
-    if answered or not choices or not picks <= NAVIGATION_PICKS:
+    booked = any(o.intent in BOOKING_INTENTS for o in replies)  # booked, moved, cancelled
+    if answered or booked or not choices or not picks <= NAVIGATION_PICKS:
         return "go_on"
     return None
