@@ -10,7 +10,7 @@ language has none (tests/test_catalog.py keeps the Russian tree complete). Outsi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -24,6 +24,9 @@ DEFAULT_LANGUAGE = "az"  # and the language passport facts are quoted in, as pub
 LANGUAGES = ("az", "ru")
 
 _language: ContextVar[str] = ContextVar("catalog_language", default=DEFAULT_LANGUAGE)
+
+# A channel's own wording of some core texts, for the turn running in this context (`worded`).
+_wording: ContextVar[Mapping[str, str] | None] = ContextVar("catalog_wording", default=None)
 
 
 @cache
@@ -69,9 +72,27 @@ def node(key: str) -> Any:
     return _lookup(_catalog(), key)
 
 
+@contextmanager
+def worded(texts: Mapping[str, str]) -> Iterator[None]:
+    """Inside this block `t(key)` gives `texts[key]` where `texts` has the key: a channel's own
+    wording of core texts (the phone line says "deyin" where a chat says "yazın"), set by the
+    channel around its engine turn, so the core never needs to know which channel it speaks on.
+    A wording takes the same placeholders as the text it replaces, or fewer. It is Azerbaijani:
+    a turn that speaks another language keeps that language's texts."""
+    token = _wording.set(texts)
+    try:
+        yield
+    finally:
+        _wording.reset(token)
+
+
 def t(key: str, **values: object) -> str:
-    """The catalog text at `key` ("answer.fee_free"), with its placeholders filled."""
-    text = node(key)
+    """The catalog text at `key` ("answer.fee_free"), with its placeholders filled (in the
+    current channel's wording of it, if any: `worded`)."""
+    wording = _wording.get() if _language.get() == DEFAULT_LANGUAGE else None
+    text = wording.get(key) if wording is not None else None
+    if text is None:
+        text = node(key)
     if not isinstance(text, str):
         raise KeyError(f"{key} is a group of texts, not a text")
     return text.format(**values) if values else text
@@ -93,6 +114,15 @@ def words(key: str) -> list[str]:
 def section(key: str) -> dict[str, str]:
     """The texts directly under `key` (a channel hands them to its page or keyboard)."""
     return {k: str(v) for k, v in node(key).items() if isinstance(v, str)}
+
+
+def texts(group: Mapping[str, Any] | None = None, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, text) of every text in the catalog, or under a group of it."""
+    for name, value in (_catalog() if group is None else group).items():
+        if isinstance(value, str):
+            yield f"{prefix}{name}", value
+        elif isinstance(value, Mapping):
+            yield from texts(value, f"{prefix}{name}.")
 
 
 def has(key: str) -> bool:
