@@ -13,6 +13,9 @@ from bot.clock import SYSTEM_CLOCK
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
+from bot.notices.ack import Acknowledgements
+from bot.notices.intake import Intake
+from bot.notices.policy import NoticeConfig
 from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import Reminders
@@ -21,7 +24,7 @@ from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from channels.web_push import web_push_router
-from dost import api_v1
+from dost import api_events, api_v1
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = connect(url)
         app.state.arq = arq_pool(url)
         clock = SYSTEM_CLOCK  # one clock for the engine, its bookings, reminders and the worker
+        notices = NoticeConfig.from_settings(settings)
         reminders = Reminders(
             app.state.arq, settings.reminder_offsets, clock,
             people=People(app.state.redis, clock), channels=sender_channels(settings),
@@ -49,15 +53,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings),
+            acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
         )  # fmt: skip
         worker = None
         if settings.inprocess_worker:
             worker = build_worker(
-                url, clock=clock, senders=senders_factory(settings), handle_signals=False
-            )
+                url, clock=clock, senders=senders_factory(settings), handle_signals=False,
+                notices=notices,
+            )  # fmt: skip
             worker_task = asyncio.create_task(worker.async_run())
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()
+        services = {pid: p.name for pid, p in app.state.engine.passports.items()}
+        app.state.intake = Intake(app.state.redis, app.state.arq, services, notices, clock)
         try:
             yield
         finally:
@@ -103,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     app.include_router(api_v1.router)
+    app.include_router(api_events.router)
     # Telegram: POST /webhooks/telegram (off, with one log line, without TELEGRAM_BOT_TOKEN).
     app.include_router(telegram_router(settings))
     return app

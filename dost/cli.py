@@ -60,7 +60,7 @@ def _test_stories(args: argparse.Namespace) -> int:
 def _apikeys_create(args: argparse.Namespace) -> int:
     from dost.commands.apikeys import create
 
-    return create(args.name)
+    return create(args.name, kind=args.kind, callback_url=args.callback_url, rate=args.rate)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     asub = apikeys.add_subparsers(dest="apikeys_command", metavar="ACTION", required=True)
     acreate = asub.add_parser("create", help="create a key; it is printed once, only its hash kept")
     acreate.add_argument("--name", required=True)
+    acreate.add_argument(
+        "--kind", choices=["live", "test"], default="live",
+        help="test: notices go nowhere outside; magic numbers produce each outcome",
+    )  # fmt: skip
+    acreate.add_argument("--callback-url", default=None, help="where status callbacks are POSTed")
+    acreate.add_argument("--rate", type=int, default=None, help="requests a minute (notices API)")
     acreate.set_defaults(func=_apikeys_create)
 
     telegram = sub.add_parser("telegram", help="the Telegram channel: polling, webhook set-up")
