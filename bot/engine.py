@@ -29,6 +29,7 @@ from bot.identity import Identity
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
 from bot.notices.ack import Acknowledgements
+from bot.notices.facts import NoticeFacts
 from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
@@ -92,6 +93,7 @@ class Engine:
             show_sources=show_sources,
             booking=booking,
             clock=clock,
+            facts=NoticeFacts(redis, self.people),
         )
 
     def with_clock(self, clock: Clock, send_sms: SendSms | None = None) -> Engine:

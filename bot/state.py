@@ -24,7 +24,7 @@ class EligibilityProgress(BaseModel):
 
 
 class BookingProgress(BaseModel):
-    purpose: Literal["book", "lookup", "cancel", "reschedule"]
+    purpose: Literal["book", "lookup", "cancel", "reschedule", "notice"]  # notice: proof only
     step: Literal[
         "center", "day", "time", "identity", "verify_code", "confirm", "pick", "cancel_confirm"
     ]
@@ -44,6 +44,7 @@ class ConversationState(BaseModel):
     services: list[str] = Field(default_factory=list)  # all of them, when a question named several
     topic: str | None = None  # the last topic answered
     pending_topic: str | None = None  # asked before a service was known
+    pending_notice: str | None = None  # a notice asked about before the number was proven
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
     last_texts: list[str] = Field(default_factory=list)  # the last answer, for "repeat"
     failures: int = 0  # misunderstandings in a row
