@@ -103,6 +103,16 @@ async def by_digest(redis: aioredis.Redis, digest: str) -> ApiKey | None:
     return _record(digest, raw) if raw is not None else None
 
 
+async def by_name(redis: aioredis.Redis, name: str) -> ApiKey | None:
+    """The newest key with this name."""
+    best: tuple[str, ApiKey] | None = None
+    for digest, raw in (await redis.hgetall(KEYS)).items():
+        data = json.loads(raw)
+        if data["name"] == name and (best is None or data["created"] > best[0]):
+            best = (data["created"], _record(digest, raw))
+    return best[1] if best else None
+
+
 async def key_name(redis: aioredis.Redis, key: str) -> str | None:
     found = await lookup(redis, key)
     return found.name if found is not None else None

@@ -3,6 +3,8 @@ delivers them; the status of each notification can be read back. API key require
 
 - `POST /events` with `Idempotency-Key` → 202 `{"notifications": [...]}`: the same key with the
   same body returns the first response; with another body, 422; keys are kept 7 days.
+- `POST /events/import` (a CSV file, see `bot.notices.csv_import`) → every row accepted or
+  reported by row and column; a row's `reference` (else its content) is its idempotency key.
 - `GET /notifications/{id}` → the overall status and every attempt per channel.
 - Requests are counted per key (`DOST_API_RATE_PER_MINUTE`, or the key's own limit): beyond it,
   429 with `Retry-After`.
@@ -11,21 +13,26 @@ delivers them; the status of each notification can be read back. API key require
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, File, Header, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bot.apikeys import ApiKey
 from bot.idempotency import Claim, IdempotencyKeys, fingerprint
+from bot.notices import csv_import
 from bot.notices.events import Event
 from bot.notices.intake import Intake, UnknownService
 from bot.notices.records import Notification, Notifications
 from dost.auth import rate_limited_key
 
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
 router = APIRouter(prefix="/api/v1", tags=["notices"])
+MAX_IMPORT_BYTES = 20_000_000
 
 Status = Literal["queued", "sending", "delivered", "read", "failed", "expired", "ambiguous"]
 
@@ -70,6 +77,34 @@ async def _ref(records: Notifications, n: Notification) -> NotificationRef:
                            not_before=n.not_before, valid_until=n.valid_until)  # fmt: skip
 
 
+class Once:
+    """What accepting an event once under an idempotency key gave."""
+
+    def __init__(self, claim: Claim, body: dict[str, Any] | None = None) -> None:
+        self.claim, self.body = claim, body
+
+
+async def accept_once(
+    redis: aioredis.Redis, intake: Intake, key: ApiKey, reference: str, raw: Any, event: Any
+) -> Once:
+    """Accept `event` unless `reference` was used: then its first answer (same body) or a
+    refusal (another body, or still being handled)."""
+    keys = IdempotencyKeys(redis)
+    claim = await keys.begin(key.digest, reference, fingerprint(raw))
+    if claim.claim is not Claim.NEW:
+        return Once(claim.claim, claim.body)
+    try:
+        made = await intake.accept(event, key, reference)
+    except BaseException:
+        await keys.abandon(key.digest, reference)
+        raise
+    records = Notifications(redis)
+    body = EventAccepted(notifications=[await _ref(records, n) for n in made])
+    data = body.model_dump(mode="json")
+    await keys.finish(key.digest, reference, 202, data)
+    return Once(Claim.NEW, data)
+
+
 @router.post(
     "/events",
     status_code=202,
@@ -88,30 +123,84 @@ async def post_event(
     ],
 ) -> Any:  # fmt: skip
     """Accept one event about one citizen; its notifications are queued (202)."""
-    keys = IdempotencyKeys(request.app.state.redis)
-    claim = await keys.begin(key.digest, idempotency_key, fingerprint(await request.json()))
-    if claim.claim is Claim.DONE:
-        return JSONResponse(claim.body, status_code=claim.status or 202)
-    if claim.claim is Claim.MISMATCH:
-        raise HTTPException(422, "this Idempotency-Key was used with a different body")
-    if claim.claim is Claim.PENDING:
-        raise HTTPException(409, "this Idempotency-Key is being handled; retry shortly",
-                            headers={"Retry-After": "1"})  # fmt: skip
+    redis = request.app.state.redis
     try:
-        made = await _intake(request).accept(event, key, idempotency_key)
+        once = await accept_once(redis, _intake(request), key, idempotency_key,
+                                 await request.json(), event)  # fmt: skip
     except UnknownService:
-        await keys.abandon(key.digest, idempotency_key)
         error = {"type": "value_error", "loc": ("body", "service"), "msg": "unknown service",
                  "input": event.service}  # fmt: skip
         raise RequestValidationError([error]) from None
-    except BaseException:
-        await keys.abandon(key.digest, idempotency_key)
-        raise
-    records = _records(request)
-    body = EventAccepted(notifications=[await _ref(records, n) for n in made])
-    data = body.model_dump(mode="json")
-    await keys.finish(key.digest, idempotency_key, 202, data)
-    return JSONResponse(data, status_code=202)
+    if once.claim is Claim.MISMATCH:
+        raise HTTPException(422, "this Idempotency-Key was used with a different body")
+    if once.claim is Claim.PENDING:
+        raise HTTPException(409, "this Idempotency-Key is being handled; retry shortly",
+                            headers={"Retry-After": "1"})  # fmt: skip
+    return JSONResponse(once.body, status_code=202)
+
+
+class RowProblem(BaseModel):
+    row: int  # the header is row 1
+    column: str | None
+    message: str
+
+
+class RowAccepted(EventAccepted):
+    row: int
+    reference: str
+
+
+class ImportReport(BaseModel):
+    rows: int
+    accepted: list[RowAccepted]
+    problems: list[RowProblem]
+
+
+async def import_rows(
+    redis: aioredis.Redis, intake: Intake, key: ApiKey, text: str
+) -> ImportReport:
+    """Every valid row accepted (once), every problem reported by row and column."""
+    rows, problems = csv_import.read(text)
+    accepted = []
+    for row in rows:
+        problems += row.problems
+        if row.event is None:
+            continue
+        try:
+            once = await accept_once(redis, intake, key, row.reference, row.body, row.event)
+        except UnknownService:
+            problems.append(csv_import.Problem(row.number, "service", "unknown service"))
+            continue
+        if once.claim is Claim.MISMATCH:
+            problems.append(csv_import.Problem(row.number, "reference",
+                                               "used before with another content"))  # fmt: skip
+        elif once.claim is Claim.PENDING:
+            problems.append(csv_import.Problem(row.number, "reference", "being handled"))
+        else:
+            accepted.append(RowAccepted(row=row.number, reference=row.reference, **once.body))
+    problems.sort(key=lambda p: (p.row, p.column or ""))
+    return ImportReport(
+        rows=len(rows), accepted=accepted,
+        problems=[RowProblem(row=p.row, column=p.column, message=p.message) for p in problems],
+    )  # fmt: skip
+
+
+@router.post("/events/import", response_model=ImportReport)
+async def import_events(
+    request: Request,
+    file: Annotated[UploadFile, File(description="CSV, UTF-8, one event a row")],
+    key: Annotated[ApiKey, Depends(rate_limited_key)],
+) -> ImportReport:
+    """Events from a CSV file: the valid rows are accepted, the others reported by row and
+    column."""
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise HTTPException(413, f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the file is not UTF-8 text") from None
+    return await import_rows(request.app.state.redis, _intake(request), key, text)
 
 
 @router.get("/notifications/{notice_id}", response_model=NotificationOut)
