@@ -216,11 +216,12 @@ return 'claimed'
 """
 
 
-# A delivered channel left unacknowledged: "unread", and the delivery open again. KEYS: claims,
-# status. ARGV: channel. Returns 1 when reopened, 0 when that channel was not the delivered one.
+# A delivered channel left unacknowledged ("unread") or found not delivered after all ("failed":
+# a call nobody heard), and the delivery open again. KEYS: claims, status. ARGV: channel, state.
+# Returns 1 when reopened, 0 when that channel was not the delivered one.
 _REOPEN = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'delivered' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], 'unread')
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], 'status', 'queued')
 redis.call('HDEL', KEYS[2], 'channel', 'address')
 return 1
@@ -338,7 +339,11 @@ class Deliveries:
                 await self.people.mark_unreachable(route.channel, route.address)
             log.info("delivery channel given up", key=key, channel=route.channel,
                      error=result.error)  # fmt: skip
-        final = "ambiguous" if ambiguous else "failed"
+        claims = await self.redis.hgetall(_key(key, "claims"))
+        if "unread" in claims.values():  # it did reach someone, only unacknowledged
+            final = "delivered"
+        else:
+            final = "ambiguous" if ambiguous else "failed"
         await self._status(key, final)
         return final
 
@@ -354,15 +359,17 @@ class Deliveries:
         routes = await self.routes(person, addresses, preference)
         return [r for r in routes if claims.get(r.channel) in (None, "retry")]
 
-    async def reopen(self, key: str, channel: str, reason: str) -> bool:
+    async def reopen(self, key: str, channel: str, reason: str, *, heard: bool = True) -> bool:
         """The message delivered on `channel` was not acknowledged in time: that channel counts
-        as "unread" and a next run goes on to the next channel. False when `channel` is not the
-        one it was delivered on (reopened already)."""
+        as "unread" and a next run goes on to the next channel; with `heard` False (a call
+        nobody answered or heard to the end) it was not delivered at all ("unheard"). False
+        when `channel` is not the one it was delivered on (reopened already)."""
+        state, result = ("unread", "unread") if heard else ("failed", "unheard")
         reopened = await self._reopen(keys=[_key(key, "claims"), _key(key, "status")],
-                                      args=[channel])  # fmt: skip
+                                      args=[channel, state])  # fmt: skip
         if reopened:
             entry = {"channel": channel, "at": self.clock.now().astimezone(UTC).isoformat(),
-                     "result": "unread", "error": reason}  # fmt: skip
+                     "result": result, "error": reason}  # fmt: skip
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.rpush(_key(key, "attempts"), json.dumps(entry, ensure_ascii=False))
                 pipe.expire(_key(key, "attempts"), TTL_SECONDS)

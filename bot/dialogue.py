@@ -444,7 +444,7 @@ class Dialogue:
         if found is None:
             turn.say(none_known(topic), self._main_choices())
             return
-        names = {pid: p.name for pid, p in self.passports.items()}
+        names = {pid: p.display_name for pid, p in self.passports.items()}
         out = answer(*found, names)
         source = out.source_line if self.show_sources else None
         turn.say(out.text, self._main_choices(), source_line=source, service=out.service)

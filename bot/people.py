@@ -171,7 +171,8 @@ class People:
                 Address(channel=channel, address=address, proof=proof, added_at=now,
                         last_used=now),
             ]  # fmt: skip
-            person.last_channel = channel
+            if proof is not Proof.STAFF:  # a number staff gave was not used by the person
+                person.last_channel = channel
             if fin:
                 person.fin = fin.upper()
             await self._save(person)

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker_task = asyncio.create_task(worker.async_run())
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()
-        services = {pid: p.name for pid, p in app.state.engine.passports.items()}
+        services = {pid: p.display_name for pid, p in app.state.engine.passports.items()}
         app.state.intake = Intake(app.state.redis, app.state.arq, services, notices, clock)
         try:
             yield
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings,
             engine_getter=lambda request: request.app.state.engine,
             redis_getter=lambda request: request.app.state.redis,
+            acknowledgements_getter=lambda request: request.app.state.engine.acknowledgements,
         )
     )
     app.include_router(api_v1.router)

@@ -3,6 +3,7 @@ writing the word (any chat, SMS, WhatsApp) or by key 1 on the notice's phone cal
 
 A notice counts as read only on the address it was delivered to and is waiting there; the
 engine asks `on_inbound` first, so the word never reaches the NLU while a notice waits for it.
+A call that nobody answered or heard to the end is `unheard`: not delivered; the next channel.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import TYPE_CHECKING
 
 from bot.catalog import t, words
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.delivery import Deliveries, Senders, delivery_status
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
 from bot.notices.callbacks import report
 from bot.notices.records import Notifications
+from bot.notices.schedule import schedule
 from bot.notices.texts import ACK_PREFIX
 from bot.people import conversation_address
 from nlu.normalize import fold
@@ -33,7 +36,9 @@ def is_ack_word(text: str) -> bool:
 
 class Acknowledgements:
     def __init__(self, redis: aioredis.Redis, arq: ArqRedis, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.redis = redis
         self.arq = arq
+        self.clock = clock
         self.records = Notifications(redis, clock)
 
     async def on_inbound(self, inbound: Inbound) -> list[Outbound] | None:
@@ -52,6 +57,23 @@ class Acknowledgements:
                 await self.read(notice_id, *address)
             return [thanks()]
         return None
+
+    async def unheard(self, notice_id: str, reason: str) -> None:
+        """A notice's call nobody answered or heard to the end: it was not delivered by phone;
+        the notice goes on to its next channel, if any."""
+        notification = await self.records.get(notice_id)
+        if notification is None:
+            return
+        delivery = await delivery_status(self.redis, notification.delivery_key)
+        deliveries = Deliveries(self.redis, Senders(), clock=self.clock)
+        if not await deliveries.reopen(notification.delivery_key, "voice", reason, heard=False):
+            return
+        if delivery is not None and delivery.address:
+            await self.records.forget_awaiting(notice_id, "voice", delivery.address)
+        log.info("notice call not heard", notice=notice_id, reason=reason)
+        phase = await self.records.next_phase(notice_id)
+        await schedule(self.arq, self.clock, notice_id, phase, priority=notification.priority)
+        await report(self.records, self.arq, notification)
 
     async def read(self, notice_id: str, channel: str, address: str) -> bool:
         """Mark the notice read if it waits on this address; its callbacks follow."""

@@ -111,7 +111,7 @@ class NoticeJobs:
         )
         if result == "busy":  # another worker is sending: look again when its lease ends
             raise Retry(defer=timedelta(seconds=LEASE_SECONDS))
-        if result == "delivered" and n.mandatory:
+        if result == "delivered":
             await self._await_read(n)
         return result
 
@@ -143,10 +143,16 @@ class NoticeJobs:
         return bool(pending)
 
     async def _await_read(self, n: Notification) -> None:
+        """A mandatory notice waits for "Aldım" until the read deadline; a call, whatever the
+        notice, counts only once heard (key 1 or played to the end)."""
         delivery = await delivery_status(self.redis, n.delivery_key)
         if delivery is None or delivery.channel not in ACK_CHANNELS:
             return
+        if not n.mandatory and delivery.channel != "voice":
+            return
         await self.records.await_read(n.id, delivery.channel, delivery.address or "")
+        if not n.mandatory:
+            return
         deadline = self.clock.now() + self.config.read_deadline
         await schedule(self.arq, self.clock, n.id, await self.records.next_phase(n.id),
                        at=deadline, check=delivery.channel)  # fmt: skip

@@ -108,5 +108,6 @@ def compose(words: Wording, notice_id: str, *, mandatory: bool) -> NoticeText:
         template_values=words.template_values,
     )
     sms = Outbound(text=t(f"notice.sms.{words.kind}", **words.short))
-    voice = Outbound(text=f"{t('notice.voice.intro')} {body}")
+    # The call: key 1 (or listening to the end) acknowledges it, whatever the notice.
+    voice = Outbound(text=f"{t('notice.voice.intro')} {body}", choices=buttons)
     return NoticeText(screen, {"whatsapp": whatsapp, "sms": sms, "voice": voice})

@@ -40,7 +40,7 @@ async def _import(url: str, text: str, owner: str):
     redis, arq = connect(url), arq_pool(url)
     try:
         key = await apikeys.by_name(redis, owner) or apikeys.ApiKey(f"cli:{owner}", owner)
-        services = {pid: p.name for pid, p in default_passports().items()}
+        services = {pid: p.display_name for pid, p in default_passports().items()}
         intake = Intake(redis, arq, services, NoticeConfig.from_settings(get_settings()))
         return await import_rows(redis, intake, key, text)
     finally:
