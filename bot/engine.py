@@ -28,6 +28,8 @@ from bot.handoff import CallCenterHandoff, HandoffPoint
 from bot.identity import Identity
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
+from bot.notices.ack import Acknowledgements
+from bot.notices.facts import NoticeFacts
 from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
@@ -57,16 +59,19 @@ class Engine:
         reminders: Reminders | None = None,
         clock: Clock = SYSTEM_CLOCK,
         send_sms: SendSms | None = None,
+        acknowledgements: Acknowledgements | None = None,
     ) -> None:
         """With `reminders`, every booking change keeps its reminder jobs in step (the
         reminders must read the same clock). `send_sms` carries one-time codes; without it
-        no code can be sent and a web chat cannot prove a number."""
+        no code can be sent and a web chat cannot prove a number. With `acknowledgements`,
+        "Aldım" (a button or the word) acknowledges the notices waiting for it."""
         self.redis, self.nlu, self.passports, self.centers = redis, nlu, passports, centers
         self.handoff = handoff or CallCenterHandoff(centers)
         self.show_sources = show_sources
         self.reminders = reminders
         self.clock = clock
         self.send_sms = send_sms or _no_sms
+        self.acknowledgements = acknowledgements
         self.store = StateStore(redis, ttl_seconds, clock)
         self.people = People(redis, clock)
         self.flows = compile_flows(passports)
@@ -88,6 +93,7 @@ class Engine:
             show_sources=show_sources,
             booking=booking,
             clock=clock,
+            facts=NoticeFacts(redis, self.people),
         )
 
     def with_clock(self, clock: Clock, send_sms: SendSms | None = None) -> Engine:
@@ -112,6 +118,7 @@ class Engine:
             reminders=reminders,
             clock=clock,
             send_sms=send_sms or self.send_sms,
+            acknowledgements=self.acknowledgements,
         )
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
@@ -130,6 +137,12 @@ class Engine:
                     f"[{inbound.choice or inbound.command or 'contact'}]"
                 )
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
+                acknowledged = await self._acknowledged(inbound)
+                if acknowledged is not None:
+                    await self._consent(conversation, None)
+                    for out in acknowledged:
+                        await self.store.record(conversation, "bot", out.text, intent=out.intent)
+                    return acknowledged
                 turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
                 await self._consent(conversation, turn.intent)
@@ -158,6 +171,12 @@ class Engine:
             result = await self.identity.check_code(state, code, channel, conversation)
             await self.store.save(conversation, state)
         return result
+
+    async def _acknowledged(self, inbound: Inbound) -> list[Outbound] | None:
+        """ "Aldım" for a notice waiting for it: the thanks, and no dialogue turn."""
+        if self.acknowledgements is None:
+            return None
+        return await self.acknowledgements.on_inbound(inbound)
 
     async def _consent(self, conversation: str, intent: str | None) -> None:
         """Writing makes the conversation's address reachable and the person's last channel;
@@ -191,6 +210,7 @@ def build_engine(
     reminders: Reminders | None = None,
     clock: Clock = SYSTEM_CLOCK,
     send_sms: SendSms | None = None,
+    acknowledgements: Acknowledgements | None = None,
 ) -> Engine:
     """The engine over the packaged knowledge base and the cached NLU model, on the real time
     unless given another clock; with `reminders`, every booking change keeps its reminder jobs
@@ -208,4 +228,5 @@ def build_engine(
         reminders=reminders,
         clock=clock,
         send_sms=send_sms,
+        acknowledgements=acknowledgements,
     )

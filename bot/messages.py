@@ -83,6 +83,10 @@ class Outbound(BaseModel):
     handoff: Handoff | None = None
     hangup: bool = False
     author: Literal["assistant", "operator"] = "assistant"  # who speaks (a live operator's reply)
+    # A pre-approved template a channel sends instead of the text where free text is not allowed
+    # (WhatsApp outside its 24-hour window): its name and values.
+    template: str | None = None
+    template_values: dict[str, str] = Field(default_factory=dict)
     # Metadata for channels, logs and tests; never shown as such.
     intent: str | None = None
     service: str | None = None
