@@ -86,7 +86,14 @@ def core_texts() -> Iterator[tuple[str, str]]:
     """(key, text) of every Azerbaijani text of the core's catalog: all but the channels' own
     sections."""
     channels = ("web.", "telegram.", "twilio.", "ru.")  # and the Russian tree: not the phone's
-    return ((k, text) for k, text in catalog.texts() if not k.startswith(channels))
+    # A notice is worded per channel already (notice.sms, notice.voice for the call); only what
+    # a conversation says about notices (notice.facts) can be heard in a phone turn.
+    sent = ("notice.",)
+    return (
+        (k, text)
+        for k, text in catalog.texts()
+        if not k.startswith(channels) and (not k.startswith(sent) or k.startswith("notice.facts."))
+    )
 
 
 def missing_wordings() -> list[str]:
