@@ -38,8 +38,10 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channel_state import ChannelState
@@ -73,6 +75,19 @@ ADDRESS_GONE_CODES = {
     63003,  # WhatsApp: invalid destination
     63024,  # WhatsApp: invalid message recipient
 }
+# What a request to Twilio's REST API can fail with: its answer, or no answer at all.
+SENDING_ERRORS = (TwilioRestException, TimeoutError, aiohttp.ClientError, OSError)
+
+
+def failed_send(exc: BaseException) -> SendResult:
+    """A failed request to Twilio as a delivery result: worth retrying (429, 5xx, no answer)
+    or not, and whether the number itself cannot take messages from us."""
+    if not isinstance(exc, TwilioRestException):
+        return SendResult.transient(f"{type(exc).__name__}: {exc}")
+    error = f"twilio {exc.status} {exc.code}: {exc.msg}"
+    if exc.status == 429 or exc.status >= 500:
+        return SendResult.transient(error)
+    return SendResult.permanent(error, address_gone=exc.code in ADDRESS_GONE_CODES)
 
 
 EngineGetter = Callable[[Request], ChatEngine]
@@ -199,9 +214,6 @@ class TwilioSender:
         return self.state is not None and await self.state.exists(window_name(to))
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        import aiohttp
-        from twilio.base.exceptions import TwilioRestException
-
         to = address
         if self.channel == "whatsapp" and not to.startswith("whatsapp:"):
             to = f"whatsapp:{to}"
@@ -218,13 +230,8 @@ class TwilioSender:
                 sids = [await self.messenger.send_template(to, template, message.template_values)]
             else:
                 sids = await self.messenger.send(to, message.shown_text)
-        except TwilioRestException as exc:
-            error = f"twilio {exc.status} {exc.code}: {exc.msg}"
-            if exc.status == 429 or exc.status >= 500:
-                return SendResult.transient(error)
-            return SendResult.permanent(error, address_gone=exc.code in ADDRESS_GONE_CODES)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendResult.transient(f"{type(exc).__name__}: {exc}")
+        except SENDING_ERRORS as exc:
+            return failed_send(exc)
         for sid in sids:
             await self.receipts.record(
                 sid, status="queued", channel=self.channel, direction="outbound"

@@ -30,7 +30,7 @@ from bot.messages import Outbound
 from bot.notices.texts import ACK_PREFIX
 from bot.simulated import is_simulated
 from channels.twilio.audio import AudioPrompts
-from channels.twilio.messaging import ADDRESS_GONE_CODES, Messenger
+from channels.twilio.messaging import SENDING_ERRORS, Messenger, failed_send
 from channels.twilio.security import Signatures
 from channels.twilio.voice_speech import speakable
 from channels.twilio.voice_twiml import SAY_FALLBACK_LANGUAGE
@@ -69,9 +69,6 @@ class NoticeCaller:
         self.state = state
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        import aiohttp
-        from twilio.base.exceptions import TwilioRestException
-
         if is_simulated(address):
             return SendResult.permanent("simulated number", address_gone=False)
         token = secrets.token_urlsafe(16)
@@ -84,13 +81,8 @@ class NoticeCaller:
                 to=address, from_=self.from_number, url=f"{self.base}{PATH}?n={token}",
                 status_callback=f"{self.base}{PATH}/status?n={token}",
             )  # fmt: skip
-        except TwilioRestException as exc:
-            error = f"twilio {exc.status} {exc.code}: {exc.msg}"
-            if exc.status == 429 or exc.status >= 500:
-                return SendResult.transient(error)
-            return SendResult.permanent(error, address_gone=exc.code in ADDRESS_GONE_CODES)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendResult.transient(f"{type(exc).__name__}: {exc}")
+        except SENDING_ERRORS as exc:
+            return failed_send(exc)
         await self.state.put(f"{_record(token)}:sid", sid, CALL_TTL_SECONDS)
         return SendResult.delivered(sid)
 
