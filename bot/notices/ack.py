@@ -19,7 +19,7 @@ from bot.notices.callbacks import report
 from bot.notices.records import Notifications
 from bot.notices.schedule import schedule
 from bot.notices.texts import ACK_PREFIX
-from bot.people import conversation_address
+from bot.people import People, conversation_address
 from nlu.normalize import fold
 
 if TYPE_CHECKING:
@@ -47,7 +47,9 @@ class Acknowledgements:
         if address is None:
             return None
         if inbound.choice and inbound.choice.startswith(ACK_PREFIX):
-            await self.read(inbound.choice.removeprefix(ACK_PREFIX), *address)
+            notice_id = inbound.choice.removeprefix(ACK_PREFIX)
+            if not await self.read(notice_id, *address):
+                await self._read_late(notice_id, *address)
             return [thanks()]  # also for a button tapped twice: it was received either way
         if inbound.text and is_ack_word(inbound.text):
             waiting = await self.records.awaiting(*address)
@@ -57,6 +59,16 @@ class Acknowledgements:
                 await self.read(notice_id, *address)
             return [thanks()]
         return None
+
+    async def _read_late(self, notice_id: str, channel: str, address: str) -> None:
+        """The button of a notice that has since gone on to another channel: it counts when
+        this chat belongs to the notice's citizen."""
+        notification = await self.records.get(notice_id)
+        owner = await People(self.redis, self.clock).by_address(channel, address)
+        if notification is None or owner is None or notification.person != owner.id:
+            return
+        if await self.records.mark_read(notice_id, channel, address, waiting_here=False):
+            await report(self.records, self.arq, notification)
 
     async def unheard(self, notice_id: str, reason: str) -> None:
         """A notice's call nobody answered or heard to the end: it was not delivered by phone;

@@ -192,10 +192,13 @@ class Notifications:
         """Ids waiting for "Aldım" on this address, newest first."""
         return list(await self.redis.zrevrange(_awaiting(channel, address), 0, -1))
 
-    async def mark_read(self, notice_id: str, channel: str, address: str) -> bool:
-        """Record "Aldım" for a notice that waits for it on this address; False otherwise."""
+    async def mark_read(
+        self, notice_id: str, channel: str, address: str, *, waiting_here: bool = True
+    ) -> bool:
+        """Record "Aldım" for a notice that waits for it on this address (or, with
+        `waiting_here` False, that its owner answers from here); False otherwise."""
         removed = await self.redis.zrem(_awaiting(channel, address), notice_id)
-        if not removed:
+        if not removed and waiting_here:
             return False
         state = await self.state(notice_id)
         if state.get("status") == "read":

@@ -88,6 +88,7 @@ def build_sender(bot: Bot, redis: aioredis.Redis, settings: Settings) -> Telegra
             redis,
             global_rate=settings.telegram_rate_global,
             chat_rate=settings.telegram_rate_per_chat,
+            global_margin_seconds=settings.telegram_rate_margin_ms / 1000,
         ),
         state=ChatState(redis, ttl),
         people=People(redis),
@@ -127,6 +128,7 @@ class TelegramChannel:
         webhook_secret: str | None = None,
         global_rate: float = 30.0,
         chat_rate: float = 1.0,
+        global_margin_seconds: float = 0.035,
         state_ttl_seconds: int = 7 * 24 * 3600,
     ) -> None:
         self.bot = bot
@@ -134,7 +136,8 @@ class TelegramChannel:
         self.state = ChatState(redis, state_ttl_seconds)
         self.people = People(redis)
         self.codec = CallbackCodec(redis, state_ttl_seconds)
-        self.limiter = RedisRateLimiter(redis, global_rate=global_rate, chat_rate=chat_rate)
+        self.limiter = RedisRateLimiter(redis, global_rate=global_rate, chat_rate=chat_rate,
+                                        global_margin_seconds=global_margin_seconds)  # fmt: skip
         self.sender = TelegramSender(
             bot, self.limiter, state=self.state, people=self.people, codec=self.codec
         )
@@ -155,6 +158,7 @@ class TelegramChannel:
             webhook_secret=settings.telegram_webhook_secret,
             global_rate=settings.telegram_rate_global,
             chat_rate=settings.telegram_rate_per_chat,
+            global_margin_seconds=settings.telegram_rate_margin_ms / 1000,
             state_ttl_seconds=settings.conversation_ttl_seconds,
         )
 

@@ -258,10 +258,10 @@ class TelegramSender:
 
     async def _message(self, chat_id: int, piece: Piece, *, paced: bool) -> Message:
         async def send() -> Message:
-            await self.limiter.acquire(chat_id if paced else None)
-            return await self.bot.send_message(
-                chat_id=chat_id, text=piece.html, reply_markup=piece.markup
-            )
+            async with self.limiter.slot(chat_id if paced else None):
+                return await self.bot.send_message(
+                    chat_id=chat_id, text=piece.html, reply_markup=piece.markup
+                )
 
         return await self._call(send, chat_id)
 

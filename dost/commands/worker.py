@@ -16,6 +16,11 @@ def run() -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     with redis_for(settings) as url:
-        build_worker(url, senders=senders_factory(settings),
-                     notices=NoticeConfig.from_settings(settings)).run()  # fmt: skip
+        worker = build_worker(
+            url,
+            senders=senders_factory(settings),
+            notices=NoticeConfig.from_settings(settings),
+            freeze_gc=True,
+        )
+        worker.run()
     return 0

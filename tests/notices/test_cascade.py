@@ -95,6 +95,16 @@ def test_aldim_stops_the_cascade(back: BackOffice, emulator, twilio) -> None:
     assert sms_to(twilio) == [] and back.status(notice)["status"] == "read"
 
 
+def test_aldim_on_telegram_after_the_sms_still_counts(back: BackOffice, emulator, twilio) -> None:
+    back.citizen_on_telegram()
+    [notice, _] = back.send(commission())
+    back.run(until=NOW + timedelta(hours=25))  # unread on Telegram: SMS too
+    assert len(sms_to(twilio)) == 1
+    telegram = TelegramPerson(back.client, emulator, CHAT)
+    telegram.tap(emulator.sent(CHAT)[0], "ack:")  # seen late, in the chat
+    assert back.status(notice)["status"] == "read"
+
+
 def test_aldim_by_sms_reply(back: BackOffice, twilio) -> None:
     [notice] = back.send(decision())
     back.run()
