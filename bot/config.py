@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     # `dost serve` runs a job worker in its own process unless a separate `dost worker` does.
     inprocess_worker: bool = Field(default=True, validation_alias="DOST_INPROCESS_WORKER")
 
+    # Live operators: their hours (Asia/Baku, public holidays off; "always" = round the clock),
+    # how long an offered chat waits for the operator before it goes to the next one, and the
+    # share of hand-offs answered within this many seconds that reports call on target.
+    operator_hours: str = Field(
+        default="Mon-Fri 09:00-18:00", validation_alias="DOST_OPERATOR_HOURS"
+    )
+    operator_offer_seconds: float = Field(
+        default=60, validation_alias="DOST_OPERATOR_OFFER_SECONDS"
+    )
+    operator_answer_target_seconds: int = Field(
+        default=60, validation_alias="DOST_OPERATOR_ANSWER_TARGET"
+    )
+
     @field_validator("ivr_simulator", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -81,6 +81,9 @@ class Outbound(BaseModel):
     handoff: Handoff | None = None
     hangup: bool = False
     author: Literal["assistant", "operator"] = "assistant"  # who speaks (a live operator's reply)
+    # A later message with the same key replaces this one where a screen can (the web chat,
+    # Telegram): a citizen's place in the operators' queue, updated as it changes.
+    update_key: str | None = None
     # Metadata for channels, logs and tests; never shown as such.
     intent: str | None = None
     service: str | None = None
