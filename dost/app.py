@@ -13,10 +13,13 @@ from bot.clock import SYSTEM_CLOCK
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
+from bot.operators.desk import build_desk
+from bot.operators.timers import run_expiry
 from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import Reminders
 from bot.worker import arq_pool, build_worker
+from channels.operator import operator_router
 from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
 from channels.web import web_chat_router
@@ -45,11 +48,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.arq, settings.reminder_offsets, clock,
             people=People(app.state.redis, clock), channels=sender_channels(settings),
         )  # fmt: skip
+        # Live operators: the desk behind the console, writing to citizens on their own
+        # channel through the delivery senders.
+        line_senders = senders_factory(settings)(app.state.redis)
+        app.state.desk = build_desk(app.state.redis, settings, clock, line_senders)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
-            clock, send_sms=build_send_sms(settings),
+            clock, send_sms=build_send_sms(settings), desk=app.state.desk,
         )  # fmt: skip
+        app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
+        timers = asyncio.create_task(run_expiry(app.state.desk))
         worker = None
         if settings.inprocess_worker:
             worker = build_worker(
@@ -61,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            timers.cancel()
+            await line_senders.aclose()
             if worker is not None:
                 worker_task.cancel()
                 await worker.close()
@@ -103,6 +114,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     app.include_router(api_v1.router)
+    # The operator console at /operator (pages, JSON API, WebSocket; all behind login).
+    app.include_router(
+        operator_router(
+            desk_getter=lambda connection: connection.app.state.desk,
+            service_names=lambda connection: connection.app.state.service_names,
+        )
+    )
     # Telegram: POST /webhooks/telegram (off, with one log line, without TELEGRAM_BOT_TOKEN).
     app.include_router(telegram_router(settings))
     return app
