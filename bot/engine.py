@@ -206,8 +206,11 @@ class Engine:
             ticket = ticket_of(conversation, record)
         elif handed is not None:
             ticket = f"{CALL_CENTER_TICKET}{handed.reason}"
+        # The assistant's question left open: a flow, a consent, "which service?", a
+        # misunderstanding (an answer that a question is out of scope asks nothing).
+        misunderstood = state.failures > 0 and intent != "out_of_scope"
         pending = bool(state.booking or state.eligibility or state.handoff_offer
-                       or state.callback or state.failures)  # fmt: skip
+                       or state.callback or state.pending_topic or misunderstood)  # fmt: skip
         await self.outcomes.turn(
             conversation, inbound.channel, citizen=state.person_id, intent=intent,
             services=[s for s in (service, state.service) if s], pending=pending, handoff=ticket,

@@ -133,10 +133,10 @@ def classify(
         if all(r.get("status") == "abandoned" and not r.get("assigned_at") for r in records):
             return "abandoned"
         return "handed_off"
-    if session.pending:
-        return "abandoned"
     if session.out_of_scope and not session.asked_dost:
         return "out_of_scope"
+    if session.pending:
+        return "abandoned"
     window = int(REPEAT_WINDOW.total_seconds() * 1000)
     for other in later:
         if (
