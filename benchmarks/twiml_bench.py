@@ -72,8 +72,11 @@ class Caller:
         return elapsed
 
     def key_for(self, title: str) -> str:
+        """The key of `title` in a menu prompt ("Sənədlər üçün 1, …, digər seçimlər üçün 5
+        düyməsini basın.")."""
+        option = rf"(?:^|, ){re.escape(title)} üçün (\d)(?=, | düyməsini basın\.$)"
         for text in self.texts:
-            match = re.fullmatch(rf"{re.escape(title)} üçün (\d) düyməsini basın\.", text)
+            match = re.search(option, text)
             if match:
                 return match.group(1)
         raise AssertionError(f"{title!r} not offered")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.catalog import bullets, has, in_sentence, inline, t
+from bot.catalog import bullets, facts_note, has, in_sentence, inline, t
 from bot.eligibility import has_rules
 from bot.flows.compiler import topics
 from bot.messages import SourceRef
@@ -142,6 +142,8 @@ def compose(passport: Passport, topic_id: str) -> Answer:
         answer.lines.append(t("unknown.offer"))
     elif answer.partial:
         answer.lines.append(t("partial.rest"))
+    if note := facts_note():  # framed in another language: the passport's words stay as they are
+        answer.lines.append(note)
     if topic_id != "info" or not answer.known:  # information starts with the full name
         answer.lines.insert(0, t("answer.heading", service=passport.display_name))
     return answer

@@ -395,7 +395,8 @@ class BookingDialogue:
         if not hours:
             return t("booking.reminders_none")
         shown = [str(h) for h in hours]
-        joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} və {shown[-1]}"
+        also = t("booking.hours_and")
+        joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} {also} {shown[-1]}"
         return t("booking.reminders_promised", hours=joined)
 
     def _booked_text(self, booking: Booking, reminders: str) -> str:

@@ -22,6 +22,7 @@ class Pick(StrEnum):
     ELIGIBILITY = "elig"  # start the eligibility check
     PERSON = "human"  # talk to a person
     CENTERS = "centers"  # the centers' addresses and hours
+    PAGE = "p"  # a subject of the service pages (argument: its id, or "id:topic")
     CENTER = "bc"  # booking: a center (argument: its id)
     DAY = "bd"  # booking: a day (argument: ISO date)
     TIME = "bt"  # booking: a start (argument: ISO datetime)

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import simulated
 from bot.answers import Answer, compose
 from bot.booking_flow import BookingDialogue
-from bot.catalog import t
+from bot.catalog import speaking, t
 from bot.choices import BOOKING_PICKS, ChoiceId, Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.eligibility import EligibilityDialogue, has_rules
@@ -18,16 +19,22 @@ from bot.flows.compiler import main_menu, topic_for, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
+from bot.page_dialogue import PageDialogue
 from bot.sources import source_footer
 from bot.state import ConversationState
 from knowledge.centers import Centers
 from knowledge.model import Passport
+from knowledge.pages import PageKnowledge, default_page_knowledge
+from nlu.language import detect_language
 from nlu.mood import is_angry
 from nlu.normalize import fold
 
+# The phone line's prompts are spoken by an Azerbaijani voice (DESIGN: IVR audio): it stays
+# Azerbaijani whatever words the speech recogniser hears.
+AZERBAIJANI_ONLY_CHANNELS = frozenset({"voice", simulated.CHANNEL})  # the IVR simulator too
 # Yes/no words people type, folded (fold: no diacritics, no doubles).
 _YES = {"he", "hə", "beli", "bəli", "heri", "hee", "yes", "da", "olar", "razıyam", "raziyam", "ok"}
-_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil"}
+_NO = {"yox", "xeyr", "yo", "no", "yoxdur", "istemirem", "lazim deyil", "net"}
 _ELLIPTIC = re.compile(r"^(bes|ya|a)\b")  # on folded text: "bəs …", "ya …"
 # Words that carry no topic: what is left of "bəs ÜDSY üçün?" once the service is removed.
 _FILLER = {
@@ -45,6 +52,8 @@ _FILLER = {
     "bu",
     "o",
     "sey",
+    # Russian: "а для адресной помощи?"
+    *(fold(w) for w in ("для", "по", "про", "насчет", "насчёт", "и", "на", "в", "о", "об", "тоже")),
 }
 TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
 _FLOW_INTENT = {"book": "book_slot", "cancel": "cancel_booking", "reschedule": "reschedule_booking",
@@ -94,6 +103,7 @@ class Dialogue:
         show_sources: bool = True,
         booking: BookingDialogue | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        pages: PageKnowledge | None = None,
     ) -> None:
         self.booking = booking
         self.clock = clock  # "sabah", "bazar ertəsi" are read relative to its day
@@ -105,10 +115,20 @@ class Dialogue:
         self.handoff = handoff
         self.show_sources = show_sources
         self.eligibility = EligibilityDialogue(passports)
+        # The second kind of knowledge: official service pages (knowledge/pages).
+        self.pages = PageDialogue(pages or default_page_knowledge(), flows, show_sources)
 
     # --- entry -------------------------------------------------------------------------------
 
     async def turn(self, state: ConversationState, inbound: Inbound) -> Turn:
+        """One turn, said in the conversation's language: the language of what the person
+        writes, kept until they write in the other one (a number or "ok" changes nothing)."""
+        if inbound.text is not None and inbound.channel not in AZERBAIJANI_ONLY_CHANNELS:
+            state.language = detect_language(inbound.text) or state.language
+        with speaking(state.language):
+            return await self._turn(state, inbound)
+
+    async def _turn(self, state: ConversationState, inbound: Inbound) -> Turn:
         turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
                     origin=inbound.client_address)  # fmt: skip
         state.turns += 1
@@ -205,6 +225,8 @@ class Dialogue:
                 turn.say(t("handoff.declined"), self._main_choices())
             case Pick.CENTERS:
                 self._centers(turn)
+            case Pick.PAGE:
+                self.pages.on_choice(state, arg, turn)
             case _:
                 turn.say(t("stale_choice"), self._main_choices())
         state.failures = 0
@@ -261,6 +283,10 @@ class Dialogue:
                 turn.say(t("eligibility.ask_again"), _yes_no_choices())
                 return
             state.eligibility = None  # the person moved on to another question
+
+        if self.pages.take(state, parsed, confident, bool(_ELLIPTIC.match(fold(text))), turn):
+            state.failures = 0
+            return
 
         # "bəs ünvanlı yardım üçün?" after a topic: same topic, the newly named service.
         topic_id = None
@@ -450,6 +476,7 @@ class Dialogue:
             turn.say(t("stale_choice"), self._main_choices())
             return
         state.service, state.topic, state.services = service_id, None, []
+        state.subject = None
         turn.service = service_id
         if state.pending_topic:
             topic, state.pending_topic = state.pending_topic, None
@@ -505,6 +532,7 @@ class Dialogue:
         turn.say(answer.text, _unique(choices), sources=answer.sources,
                  source_line=self._source_line(answer),
                  service=state.service)  # fmt: skip
+        self.pages.supplement(state.service, topic_id, turn)  # the service's page, if it has one
 
     def _answer_each(
         self, state: ConversationState, topic_id: str, service_ids: list[str], turn: Turn

@@ -20,7 +20,7 @@ from bot.booking.limits import BookingLimits
 from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
 from bot.booking_flow import BookingDialogue
-from bot.catalog import t
+from bot.catalog import speaking, t
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.dialogue import Dialogue
 from bot.flows.compiler import compile_flows
@@ -149,7 +149,8 @@ class Engine:
                 )
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
                 if self.relay is not None:
-                    relayed = await self.relay.intercept(state, inbound)
+                    with speaking(state.language):
+                        relayed = await self.relay.intercept(state, inbound)
                     if relayed is not None:
                         return await self._relayed(inbound, state, relayed)
                 turn = await self.dialogue.turn(state, inbound)

@@ -33,6 +33,7 @@ def center_hours_values(centers: Centers) -> dict[str, str]:
     return {
         "days": t("centers.hours_weekdays"),
         "open_from": ablative(hours.open.strftime("%H:%M")),
+        "open": hours.open.strftime("%H:%M"),  # for a language without the suffix
         "close": hours.close.strftime("%H:%M"),
     }
 
@@ -54,9 +55,8 @@ class CallCenterHandoff:
 
 def when_back(moment: datetime) -> str:
     """ "23 noyabr 2026, bazar ertəsi, saat 09:00-da" """
-    return t(
-        "handoff.when", day=format_date(moment.date()), time=locative(moment.strftime("%H:%M"))
-    )
+    hour = moment.strftime("%H:%M")  # Russian says "в 09:00", Azerbaijani "09:00-da"
+    return t("handoff.when", day=format_date(moment.date()), time=locative(hour), hour=hour)
 
 
 class LiveHandoff:

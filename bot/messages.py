@@ -53,14 +53,16 @@ class Choice(BaseModel):
 
 
 class SourceRef(BaseModel):
-    """Where an answer came from: a passport field, or a curated item with its URL."""
+    """Where an answer came from: a passport field, a curated item with its URL, or an official
+    service page (field "page": its id, title and URL; no passport)."""
 
-    passport: str
-    field: str  # the field's number as in the source layout, or "curated"
+    passport: str = ""
+    field: str  # the field's number as in the source layout, "curated" or "page"
     title: str
     url: str | None = None
     key: str | None = None  # the field's canonical key (documents, fee, …)
     service: str | None = None  # the service's name, as the source line says it
+    page: str | None = None  # the service page's id (knowledge/pages)
 
 
 class Handoff(BaseModel):

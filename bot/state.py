@@ -52,6 +52,7 @@ class ConversationState(BaseModel):
     service: str | None = None  # the service being talked about
     services: list[str] = Field(default_factory=list)  # all of them, when a question named several
     topic: str | None = None  # the last topic answered
+    subject: str | None = None  # the service pages' subject being talked about (no passport)
     pending_topic: str | None = None  # asked before a service was known
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
     more_choices: dict[str, str] = Field(default_factory=dict)  # the menu's pages not yet shown
@@ -61,6 +62,7 @@ class ConversationState(BaseModel):
     booking: BookingProgress | None = None
     phone: str | None = None  # E.164, only once proven (channel proof or SMS code), never typed
     person_id: str | None = None  # the proven person (bot.people)
+    language: Literal["az", "ru"] = "az"  # what the person last wrote in; the replies' framing
     turns: int = 0
     handoff_offer: str | None = None  # the reason of an operator just offered (consent asked)
     callback: CallbackProgress | None = None  # a callback request being filled in

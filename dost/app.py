@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from bot.clock import SYSTEM_CLOCK
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
@@ -30,7 +30,9 @@ from dost.sms import build_send_sms
 from knowledge.centers import default_centers
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+    """The whole service; `clock` is the one time its engine, bookings, reminders and worker
+    read (tests hand it a frozen one so a test never depends on the hour it runs at)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -43,7 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             url = embedded.start()
         app.state.redis = connect(url)
         app.state.arq = arq_pool(url)
-        clock = SYSTEM_CLOCK  # one clock for the engine, its bookings, reminders and the worker
         reminders = Reminders(
             app.state.arq, settings.reminder_offsets, clock,
             people=People(app.state.redis, clock), channels=sender_channels(settings),

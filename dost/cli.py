@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     kimport.set_defaults(func=_knowledge_import)
     kcheck = ksub.add_parser("check", help="validate the knowledge base; non-zero on problems")
     kcheck.set_defaults(func=_knowledge_check)
-    kshow = ksub.add_parser("show", help="show one passport")
+    kshow = ksub.add_parser("show", help="show one passport or service page")
     kshow.add_argument("id")
     kshow.add_argument("--json", action="store_true")
     kshow.set_defaults(func=_knowledge_show)

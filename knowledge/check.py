@@ -19,6 +19,8 @@ from knowledge.forms import (
     wording_key,
 )
 from knowledge.model import FieldKind, FieldState, Passport, PlainStep, Step, step_refs
+from knowledge.page_check import check_pages
+from knowledge.pages import PAGES_DIR, SUBJECTS_FILE
 from knowledge.store import PASSPORTS_DIR, load_passport
 from nlu.normalize import az_lower, fold
 
@@ -56,6 +58,8 @@ def check_knowledge(
     passports_dir: Path = PASSPORTS_DIR,
     centers_file: Path = CENTERS_FILE,
     options_file: Path = OPTIONS_FILE,
+    pages_dir: Path = PAGES_DIR,
+    subjects_file: Path = SUBJECTS_FILE,
 ) -> list[str]:
     problems: list[str] = []
     options = option_sets()
@@ -83,6 +87,8 @@ def check_knowledge(
         problems.append(f"{centers_file.name}: cannot be read: {_first_line(exc)}")
     else:
         problems.extend(f"{centers_file.name}: {p}" for p in check_centers(centers, passports))
+    names = {pid: [p.name, p.display_name, *p.aliases] for pid, p in passports.items()}
+    problems.extend(check_pages(passports, pages_dir, subjects_file, passport_aliases=names))
     return problems
 
 

@@ -1,8 +1,9 @@
 """Intent classification: char n-gram TF-IDF on folded text + a multinomial logistic regression.
 
 Training data lives in ``nlu/data`` as data, not code: ``intents.yml`` (hand-written examples in
-the Rasa 3 NLU format) and ``templates.yml`` (topic questions with a ``{service}`` placeholder,
-filled with the knowledge base's service names and aliases by :func:`build_training_set`).
+the Rasa 3 NLU format, Azerbaijani and Russian) and ``templates.yml`` (topic questions with a
+``{service}`` placeholder, filled with the knowledge base's service names and aliases by
+:func:`build_training_set`; its ``ru`` section with the Russian aliases).
 
 Everything is matched on :func:`nlu.normalize.fold` of the text, so "özünüməşğulluq",
 "ozunumesgulluq" and "ÖZÜNÜMƏŞĞULLUQ" are one key. Prediction of one utterance bypasses the
@@ -26,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from nlu.language import Language, has_cyrillic
 from nlu.normalize import fold
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EXAMPLES_PATH = DATA_DIR / "intents.yml"
 TEMPLATES_PATH = DATA_DIR / "templates.yml"
+TEMPLATE_LANGUAGES = ("ru",)  # sections of templates.yml in a language other than Azerbaijani
 
 INTENTS: tuple[str, ...] = (
     "greet",
@@ -141,14 +144,18 @@ def load_examples(path: Path = EXAMPLES_PATH) -> dict[str, list[str]]:
     return examples
 
 
-def load_templates(path: Path = TEMPLATES_PATH) -> dict[str, list[str]]:
-    """topic intent → templates containing ``{service}``."""
+def load_templates(path: Path = TEMPLATES_PATH, language: Language = "az") -> dict[str, list[str]]:
+    """topic intent → templates containing ``{service}``, in ``language``: Azerbaijani ones
+    at the top of the file, Russian ones in its ``ru`` section."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): [str(t) for t in v] for k, v in data.items()}
+    section = data if language == "az" else data.get(language) or {}
+    return {str(k): [str(t) for t in v] for k, v in section.items() if k not in TEMPLATE_LANGUAGES}
 
 
-def _unique_names(passport_names: Mapping[str, Sequence[str]]) -> list[str]:
-    """All names and aliases, one per folded key, in a deterministic order."""
+def _unique_names(passport_names: Mapping[str, Sequence[str]], language: Language) -> list[str]:
+    """All names and aliases in ``language``, one per folded key, in a deterministic order.
+    A name in Cyrillic is a Russian alias: the knowledge base names services in Azerbaijani
+    in Latin letters only."""
     seen: set[str] = set()
     names: list[str] = []
     for service_id in sorted(passport_names):
@@ -157,8 +164,25 @@ def _unique_names(passport_names: Mapping[str, Sequence[str]]) -> list[str]:
             key = fold(name)
             if key and key not in seen:
                 seen.add(key)
-                names.append(name)
+                if (language == "ru") == has_cyrillic(name):
+                    names.append(name)
     return names
+
+
+def _filled(
+    templates: Mapping[str, Sequence[str]], names: list[str], per_template: int, seed: int
+) -> list[tuple[str, str]]:
+    """Each template of each topic intent with ``per_template`` names drawn by a seeded RNG."""
+    if not names:
+        return []
+    rng = random.Random(seed)
+    k = min(per_template, len(names))
+    return [
+        (template.replace("{service}", name), intent)
+        for intent in TOPIC_INTENTS
+        for template in templates.get(intent, ())
+        for name in rng.sample(names, k)
+    ]
 
 
 def build_training_set(
@@ -168,29 +192,26 @@ def build_training_set(
     seed: int = _SEED,
     examples: Mapping[str, Sequence[str]] | None = None,
     templates: Mapping[str, Sequence[str]] | None = None,
+    templates_ru: Mapping[str, Sequence[str]] | None = None,
 ) -> list[tuple[str, str]]:
     """(text, intent) pairs: hand examples + template x service names + diacritic-free copies.
 
     ``passport_names`` maps a service id to its names and aliases. Each template is filled with
-    ``per_template`` names drawn by a seeded RNG, so the result is bounded and deterministic.
+    ``per_template`` names drawn by a seeded RNG, so the result is bounded and deterministic:
+    Azerbaijani templates with the Azerbaijani names, Russian ones (``templates_ru``) with the
+    Russian aliases, each language from its own RNG.
     Every example is also added with its Azerbaijani letters stripped (``fold``), as typed on a
     phone without them. (:class:`IntentClassifier` folds its input anyway; the copies matter
     to consumers of this set that do not, such as an exported Rasa project.)
     """
     examples = load_examples() if examples is None else examples
     templates = load_templates() if templates is None else templates
+    templates_ru = load_templates(language="ru") if templates_ru is None else templates_ru
     pairs: list[tuple[str, str]] = []
     for intent in INTENTS:
         pairs.extend((text, intent) for text in examples.get(intent, ()))
-
-    names = _unique_names(passport_names)
-    if names:
-        rng = random.Random(seed)
-        k = min(per_template, len(names))
-        for intent in TOPIC_INTENTS:
-            for template in templates.get(intent, ()):
-                for name in rng.sample(names, k):
-                    pairs.append((template.replace("{service}", name), intent))
+    pairs += _filled(templates, _unique_names(passport_names, "az"), per_template, seed)
+    pairs += _filled(templates_ru, _unique_names(passport_names, "ru"), per_template, seed + 1)
 
     out: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()

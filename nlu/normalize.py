@@ -23,6 +23,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nlu.language import Language, cyrillic_language, has_cyrillic
+
 __all__ = [
     "MappedText",
     "az_lower",
@@ -120,18 +122,27 @@ _CYRILLIC = {
     "ъ": "", "ь": "", "і": "i",
 }  # fmt: skip
 
+# Russian in Cyrillic → Latin as Russians type it ("нужны" → "nuzhny", "когда" → "kogda"), so
+# a question typed in either script gives one folded key. Letters Russian lacks keep the
+# Azerbaijani reading.
+_RUSSIAN = {
+    **_CYRILLIC,
+    "г": "g", "ж": "zh", "х": "kh", "ы": "y", "ч": "ch", "ш": "sh", "щ": "shch",
+}  # fmt: skip
+_TABLES = {"az": _CYRILLIC, "ru": _RUSSIAN}
+
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphen look-alikes typed by phones
 _KEEP_BETWEEN_DIGITS = ".:/"
 _SPACE = " "
 
 
-def _map_char(ch: str) -> str:
+def _map_char(ch: str, cyrillic: dict[str, str]) -> str:
     """Per-character mapping after casing: old ä for ə, Cyrillic, digits, dashes."""
     low = ch.translate(_LOWER)
     if low in ("ä", "ǝ"):  # 1992–93 spelling of ə, and the turned-e look-alike
         return "ə"
-    if low in _CYRILLIC:
-        return _CYRILLIC[low]
+    if low in cyrillic:
+        return cyrillic[low]
     if low in _DASHES:
         return "-"
     if low.isdecimal() and not low.isascii():
@@ -139,16 +150,23 @@ def _map_char(ch: str) -> str:
     return low
 
 
-_CHAR_MAP: dict[str, str] = {}
+_CHAR_MAPS: dict[str, dict[str, str]] = {language: {} for language in _TABLES}
 
 
-def _mapped(ch: str) -> str:
-    out = _CHAR_MAP.get(ch)
+def _mapped(ch: str, language: str = "az") -> str:
+    """``ch`` mapped, its Cyrillic read in ``language``'s alphabet."""
+    memo = _CHAR_MAPS[language]
+    out = memo.get(ch)
     if out is None:
-        out = _map_char(ch)
-        if len(_CHAR_MAP) < 65536:  # bounded memo; the bot sees a small alphabet
-            _CHAR_MAP[ch] = out
+        out = _map_char(ch, _TABLES[language])
+        if len(memo) < 65536:  # bounded memo; the bot sees a small alphabet
+            memo[ch] = out
     return out
+
+
+def _alphabet(text: str) -> str:
+    """Whose alphabet the text's Cyrillic is in (nlu.language): Russian or Azerbaijani."""
+    return cyrillic_language(text) if has_cyrillic(text) else "az"
 
 
 def _is_mark(ch: str) -> bool:
@@ -234,8 +252,9 @@ def _collapse_runs(items: _Items, min_run: int) -> _Items:
     return out
 
 
-def _normalized_items(text: str) -> _Items:
-    items = [(c, s, e) for ch, s, e in _clusters(text) for c in _mapped(ch)]
+def _normalized_items(text: str, alphabet: str | None = None) -> _Items:
+    language = alphabet or _alphabet(text)
+    items = [(c, s, e) for ch, s, e in _clusters(text) for c in _mapped(ch, language)]
     return _collapse_runs(_clean(items), 3)
 
 
@@ -299,8 +318,8 @@ def _digraphs(items: _Items) -> _Items:
     return out
 
 
-def _folded_items(text: str) -> _Items:
-    items = [(_fold_char(ch), s, e) for ch, s, e in _normalized_items(text)]
+def _folded_items(text: str, alphabet: str | None = None) -> _Items:
+    items = [(_fold_char(ch), s, e) for ch, s, e in _normalized_items(text, alphabet)]
     items = _collapse_runs(_four_as_c(items), 2)
     # Collapse before and after digraphs so "sshh" and "shs" cannot leave a new pair behind.
     return _collapse_runs(_digraphs(items), 2)
@@ -337,15 +356,16 @@ class _PlainTable(dict[int, str]):
     ``_NOT_PLAIN`` too, so the translated text has the original's offsets.
     """
 
-    def __init__(self, *, one_to_one: bool) -> None:
+    def __init__(self, *, one_to_one: bool, language: str = "az") -> None:
         super().__init__()
         self.one_to_one = one_to_one
+        self.language = language
 
     def __missing__(self, cp: int) -> str:
         ch = chr(cp)
         out = _NOT_PLAIN
         if ch != _NOT_PLAIN and not _is_mark(ch) and unicodedata.category(ch) != "Cf":
-            mapped = _mapped(ch)
+            mapped = _mapped(ch, self.language)
             if all(map(_plain_char, mapped)) and (len(mapped) == 1 or not self.one_to_one):
                 out = mapped
         if len(self) < 65536:  # bounded, like the other per-character memos
@@ -363,8 +383,8 @@ class _FoldTable(dict[int, str]):
         return out
 
 
-_ONE_TO_ONE = _PlainTable(one_to_one=True)
-_EXPANDING = _PlainTable(one_to_one=False)
+_ONE_TO_ONE = {language: _PlainTable(one_to_one=True, language=language) for language in _TABLES}
+_EXPANDING = {language: _PlainTable(one_to_one=False, language=language) for language in _TABLES}
 _FOLD_TABLE = _FoldTable()
 # On plain text: a non-word character other than a space between two words (which ``_clean``
 # keeps as it is); a run of one letter; a digraph.
@@ -451,18 +471,20 @@ def _pattern_edits(pattern: re.Pattern[str], text: str, by_group: bool) -> _Edit
     return [(m.start(), m.end(), _DIGRAPHS[m.group()]) for m in pattern.finditer(text)]
 
 
-def _folded_fast(text: str) -> tuple[str, _Offsets, _Offsets] | None:
+def _folded_fast(text: str, alphabet: str | None) -> tuple[str, _Offsets, _Offsets] | None:
     """``_folded_items(text)`` as (text, starts, ends); None if ``text`` is not plain."""
-    s = text.translate(_ONE_TO_ONE)
+    language = alphabet or _alphabet(text)
+    s = text.translate(_ONE_TO_ONE[language])
     starts: _Offsets = None
     ends: _Offsets = None
     if _NOT_PLAIN in s:
-        s = text.translate(_EXPANDING)
+        expanding = _EXPANDING[language]
+        s = text.translate(expanding)
         if _NOT_PLAIN in s:
             return None
         starts, ends = [], []
         for k, ch in enumerate(text):
-            width = len(_EXPANDING[ord(ch)])
+            width = len(expanding[ord(ch)])
             starts += [k] * width
             ends += [k + 1] * width
     edits = _clean_edits(s)
@@ -485,11 +507,11 @@ def _folded_fast(text: str) -> tuple[str, _Offsets, _Offsets] | None:
 
 
 @lru_cache(maxsize=1024)  # shared: a message is folded for intents and services, then spanned
-def _folded(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+def _folded(text: str, alphabet: str | None = None) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """``fold(text)`` with the ``starts`` and ``ends`` of ``fold_spans(text)``."""
-    fast = _folded_fast(text)
+    fast = _folded_fast(text, alphabet)
     if fast is None:
-        mapped = _to_mapped(_folded_items(text))
+        mapped = _to_mapped(_folded_items(text, alphabet))
         return mapped.text, mapped.starts, mapped.ends
     folded, starts, ends = fast
     if starts is None or ends is None:
@@ -501,28 +523,33 @@ def _folded(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
 
 
 @lru_cache(maxsize=4096)
-def normalize(text: str) -> str:
+def normalize(text: str, alphabet: Language | None = None) -> str:
     """The canonical cleaned text for NLU.
 
-    NFC; stray combining marks and invisible format characters removed; ä → ə; Azerbaijani
-    and Russian Cyrillic → Latin; Azerbaijani lowercase; runs of 3+ identical letters → one
+    NFC; stray combining marks and invisible format characters removed; ä → ə; Cyrillic →
+    Latin, read as Russian or as Azerbaijani as the text reads (nlu.language: "нужны" →
+    "nuzhny", "Сәнәдләр" → "sənədlər"); Azerbaijani lowercase; runs of 3+ identical letters → one
     ("salaaam" → "salam", doubles like "təşəkkür" kept); punctuation, symbols and emoji → a
     space, except "." ":" "/" between digits, "-" between two letters/digits, and "+" before a
     digit; whitespace collapsed and stripped. Idempotent; never raises for any ``str``.
+    ``alphabet`` reads Cyrillic in that language's alphabet whatever the text reads as (to
+    compare texts as substrings, each is read the same way).
     """
-    return "".join(ch for ch, _, _ in _normalized_items(text))
+    return "".join(ch for ch, _, _ in _normalized_items(text, alphabet))
 
 
 @lru_cache(maxsize=4096)
-def fold(text: str) -> str:
+def fold(text: str, alphabet: Language | None = None) -> str:
     """The diacritic-free matching key of ``normalize(text)``.
 
     ə → e, ı → i, ş ç ğ ö ü (and other Latin diacritics) → base letter; ASCII habits: w → s,
     "sh"/"ch"/"gh"/"kh" → s/c/g/x, "4" inside a word → c; runs of 2+ identical letters → one,
     so "təşəkkür" and "tesekur" meet. Idempotent; never raises. Because of the "4" rule, match
-    codes and IDs on the original or normalized text, not on this key.
+    codes and IDs on the original or normalized text, not on this key. With ``alphabet``, Cyrillic
+    is read in that language's alphabet whatever the text reads as (a name that may stand in a
+    sentence of either language: "АГСП" is "agsp" in Russian, "aqsp" in Azerbaijani).
     """
-    return _folded(text)[0]
+    return _folded(text, alphabet)[0]
 
 
 def normalize_spans(text: str) -> MappedText:

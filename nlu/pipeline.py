@@ -18,7 +18,9 @@ from typing import Any
 
 from nlu.entities import extract_entities
 from nlu.intents import CONFIDENCE_THRESHOLD, IntentClassifier, build_training_set
+from nlu.language import detect_language
 from nlu.services import ServiceCandidate, ServiceMatcher
+from nlu.subjects import SubjectMatcher
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_VERSION = "1"  # bump when the features or the model change
@@ -31,17 +33,23 @@ class NLU:
         classifier: IntentClassifier,
         services: ServiceMatcher,
         centers: Mapping[str, Sequence[str]] | None = None,
+        subjects: SubjectMatcher | None = None,
     ) -> None:
         self.classifier = classifier
         self.services = services
         self.centers = centers
+        self.subjects = subjects  # the service pages' subjects and uncovered DOST matters
         self.threshold = CONFIDENCE_THRESHOLD
 
     def parse(self, text: str, now: datetime | None = None) -> dict[str, Any]:
-        """Rasa's /model/parse shape plus `service` (the best match) and `services` (every
-        service the text names, in its order: a question about two is answered for both)."""
+        """Rasa's /model/parse shape plus `service` (the best match), `services` (every
+        service the text names, in its order: a question about two is answered for both) and
+        `subject` (a subject of the service pages, or a DOST matter not covered, that the text
+        names more specifically than any passport);
+        `language` ("az", "ru", or None when the text does not say: nlu.language)."""
         service = self.services.identify(text)
         mentioned = self.services.mentioned(text)
+        subject = self.subjects.identify(text, self.services) if self.subjects else None
         ranking = self._rank_intents(text, service.id if service else None)
         name, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         return {
@@ -53,6 +61,8 @@ class NLU:
             ],
             "service": _service(service) if service else None,
             "services": [_service(s) for s in mentioned],
+            "subject": subject.to_dict() if subject else None,
+            "language": detect_language(text),
         }
 
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
@@ -110,9 +120,12 @@ def load_classifier(names: Mapping[str, Sequence[str]], cache_dir: Path | None) 
 def build_nlu(cache_dir: Path | None = None) -> NLU:
     """The NLU over the packaged knowledge base."""
     from knowledge.centers import default_centers
+    from knowledge.pages import default_page_knowledge
     from knowledge.store import default_passports
     from nlu.services import matcher_from_passports
+    from nlu.subjects import matcher_from_pages
 
     passports = default_passports()
     classifier = load_classifier(passport_names(passports), cache_dir)
-    return NLU(classifier, matcher_from_passports(passports), default_centers().aliases())
+    subjects = matcher_from_pages(default_page_knowledge())
+    return NLU(classifier, matcher_from_passports(passports), default_centers().aliases(), subjects)

@@ -56,3 +56,113 @@ def test_azerbaijani_lower_case() -> None:
     assert az_lower("I") == "ı"
     # What str.lower would do instead: a stray combining dot, and a dotted i for I.
     assert "İstənilən".lower() == "i\u0307stənilən" and "I".lower() == "i"
+
+
+# --- Russian: the second language of the framing -----------------------------------------------
+
+# The channels' own texts stay Azerbaijani, and so does the operators' console (DOST staff).
+CHANNEL_SECTIONS = {"web", "telegram", "twilio", "operator"}
+OUTSIDE_A_TURN = {"booking.reminder"}  # sent by a job, not in a conversation's turn
+RUSSIAN_ONLY = {"facts_note"}  # "the passport's facts are in Azerbaijani": no Azerbaijani twin
+# Placeholders a Russian text uses that its Azerbaijani twin does not, and the code passes for
+# it: Russian has no case suffix to glue on ("Yasamal DOST Mərkəzində", "09:00-dan").
+RUSSIAN_PLACEHOLDERS = {
+    "booking.ask_day": {"center"},
+    "booking.day_closed": {"center"},
+    "centers.hours": {"open"},
+    "handoff.call_center": {"open"},
+    "handoff.when": {"hour"},
+}
+
+
+def _leaves(tree: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_leaves(value, f"{dotted}."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _catalog_trees() -> tuple[dict[str, object], dict[str, object]]:
+    import yaml
+
+    from bot.catalog import CATALOG_FILE
+
+    data = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    azerbaijani = {k: v for k, v in _leaves(data).items()
+                   if k.split(".")[0] not in CHANNEL_SECTIONS | {"ru"}}  # fmt: skip
+    return azerbaijani, _leaves(data["ru"])
+
+
+def test_every_framing_text_has_a_russian_twin() -> None:
+    """A text added in Azerbaijani alone would fall back to Azerbaijani mid-Russian: add it
+    to the `ru` tree too (or say here why it is never said in a Russian turn)."""
+    azerbaijani, russian = _catalog_trees()
+    assert sorted(set(azerbaijani) - OUTSIDE_A_TURN - set(russian)) == []
+    assert sorted(set(russian) - set(azerbaijani) - RUSSIAN_ONLY) == []  # no stale key
+    for key, text in russian.items():
+        assert isinstance(text, str) and text.strip(), key
+        assert type(text) is type(azerbaijani.get(key, text)), key
+
+
+def test_russian_twins_fill_the_same_placeholders() -> None:
+    import string
+
+    azerbaijani, russian = _catalog_trees()
+
+    def names(text: object) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(str(text)) if f}
+
+    for key, text in russian.items():
+        if key in azerbaijani:
+            extra = names(text) - names(azerbaijani[key]) - RUSSIAN_PLACEHOLDERS.get(key, set())
+            assert extra == set(), key
+
+
+def test_russian_texts_are_russian() -> None:
+    """The Russian tree is written in Russian (placeholders and quoted names aside)."""
+    from nlu.language import detect_language
+
+    _, russian = _catalog_trees()
+    sentences = {k: v for k, v in russian.items() if isinstance(v, str) and len(v) > 40}
+    assert len(sentences) > 100
+    assert [k for k, v in sentences.items() if detect_language(str(v)) != "ru"] == []
+
+
+def test_a_turn_speaks_its_language_and_then_azerbaijani_again() -> None:
+    from bot.cases import Word
+    from bot.catalog import facts_note, language, speaking, t
+
+    assert language() == "az" and t("choice.affirm") == "Bəli" and facts_note() is None
+    with speaking("ru"):
+        assert language() == "ru"
+        assert t("choice.affirm") == "Да"
+        assert t("telegram.text_only").startswith("Bağışlayın")  # a channel's own text
+        reminder = {"code": "A1", "center": Word("Yasamal DOST Mərkəzi"), "day": "d",
+                    "time": Word("10:00")}  # fmt: skip
+        assert t("booking.reminder", **reminder).startswith(
+            "Xatırlatma"
+        )  # no Russian twin: the Azerbaijani text
+        assert facts_note() == "Сведения из паспорта услуги приводятся на азербайджанском языке."
+        assert format_date(MONDAY) == "23 ноября 2026, понедельник"
+    assert language() == "az" and t("choice.affirm") == "Bəli"
+    assert format_date(MONDAY) == WEEK[0]
+    with pytest.raises(ValueError), speaking("en"):
+        pass
+
+
+async def test_concurrent_turns_keep_their_own_language() -> None:
+    """The language is a context variable: two conversations' turns at once do not mix."""
+    import asyncio
+
+    from bot.catalog import speaking, t
+
+    async def say(lang: str, delay: float) -> str:
+        with speaking(lang):
+            await asyncio.sleep(delay)
+            return t("choice.deny")
+
+    assert await asyncio.gather(say("ru", 0.02), say("az", 0.0)) == ["Нет", "Xeyr"]

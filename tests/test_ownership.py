@@ -77,8 +77,11 @@ async def test_a_known_code_looks_like_a_guessed_one_and_changes_nothing(setup) 
 async def test_an_sms_from_another_number_sees_and_cancels_nothing(setup) -> None:
     engine, _, booking = setup
     conversation = f"sms:{STRANGER}"
-    proven = Inbound(conversation_id=conversation, channel="sms",
-                     contact=Contact(phone=STRANGER, proof=Proof.CARRIER, address=STRANGER))
+    proven = Inbound(
+        conversation_id=conversation,
+        channel="sms",
+        contact=Contact(phone=STRANGER, proof=Proof.CARRIER, address=STRANGER),
+    )
     await engine.handle(proven)  # fmt: skip
     texts = []
     for text in ("növbəmi göstər", f"{booking.code} növbəsini ləğv et", "bəli"):

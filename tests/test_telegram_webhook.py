@@ -29,7 +29,7 @@ def emulator() -> Iterator[BotAPIEmulator]:
 
 
 @pytest.fixture
-def client(redis_url: str, nlu_cache: Path, tmp_path: Path, nlu, emulator: BotAPIEmulator):
+def client(redis_url: str, nlu_cache: Path, tmp_path: Path, nlu, emulator: BotAPIEmulator, clock):
     shutil.copytree(nlu_cache, tmp_path / "cache")  # the model trained once for the run
     settings = Settings(
         REDIS_URL=redis_url,
@@ -39,7 +39,8 @@ def client(redis_url: str, nlu_cache: Path, tmp_path: Path, nlu, emulator: BotAP
         TELEGRAM_API_BASE=emulator.base_url,
         DOST_INPROCESS_WORKER=False,
     )
-    with TestClient(create_app(settings)) as test_client:
+    # A frozen Friday morning: the day's free times never depend on the hour the test runs at.
+    with TestClient(create_app(settings, clock)) as test_client:
         yield test_client
 
 

@@ -26,9 +26,17 @@ from bot.simulated import is_simulated, new_number
 from channels.twilio.simulator import simulator_texts
 from channels.twilio.simulator_session import COOKIE, SALT
 from channels.twilio.texts import tx
+from channels.twilio.voice_speech import spelt
 from dost.app import create_app
 from tests.live_server import serve_in_thread
-from tests.test_twilio_voice import BOOKING_REQUEST, DOCUMENTS_QUESTION, twilio_settings
+from tests.test_twilio_voice import (
+    BOOKING_REQUEST,
+    DOCUMENTS_QUESTION,
+    menu_keys,
+    said,
+    spoken_code,
+    twilio_settings,
+)
 from tests.test_web_chat import CHROMIUM, CHROMIUM_ARGS
 from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake
 
@@ -86,11 +94,9 @@ class Browser:
         return self.step(action="gather", url=self.last["gather"]["url"], speech=speech)
 
     def choose(self, title: str) -> dict[str, Any]:
-        for text in self.texts:
-            found = re.fullmatch(rf"{re.escape(title)} üçün (\d) düyməsini basın\.", text)
-            if found:
-                return self.press(found.group(1))
-        raise AssertionError(f"no key for {title!r} in:\n{self.spoken}")
+        keys = menu_keys(self.texts)
+        assert title in keys, f"no key for {title!r} in:\n{self.spoken}"
+        return self.press(keys[title])
 
     def hangup(self) -> dict[str, Any]:
         return self.step(action="hangup")
@@ -101,15 +107,8 @@ class Browser:
         self.choose(CENTER)
         self.press("1")  # the first day offered
         self.press("1")  # its first time
-        booked = self.choose("Təsdiq edirəm")
-        codes = [p["text"] for p in booked["plays"]]
-        match = re.search(r"Növbə kodu: ((?:\w, ){5}\w)", "\n".join(codes))
-        assert match, codes
-        return match.group(1).replace(", ", "")
-
-
-def spelt(code: str) -> str:
-    return ", ".join(code)
+        self.choose("Təsdiq")
+        return spoken_code(self.spoken)
 
 
 # --- the step endpoint ----------------------------------------------------------------------
@@ -138,21 +137,22 @@ def test_a_call_from_the_page_with_twilio_configured_and_switched_on(
         call = browser.last = response.json()
         assert is_simulated(call["caller"]) and "call_sid" not in call
         assert call["gather"]["url"].startswith("/webhooks/twilio/voice/gather?seq=")
-        assert call["say"] == [] and browser.texts[0] == tx("voice.welcome")
+        assert call["say"] == [] and browser.texts[0] == said("voice.welcome")
         for play in call["plays"]:
             assert play["url"].startswith("/audio/")  # same-origin for the browser
             assert client.get(play["url"]).headers["content-type"] == "audio/wav"
         assert call["events"][0]["kind"] == "call"
 
         group = browser.press("1")
-        assert "Özünüməşğulluq proqramı üçün 3 düyməsini basın." in browser.texts
+        assert menu_keys(browser.texts)["Özünüməşğulluq proqramı"] == "3"
         assert {"kind": "caller", "digits": "1"}.items() <= group["events"][0].items()
         browser.press("3")
-        browser.choose("Digər seçimlər")  # a menu is read four choices at a time
-        steps = browser.choose("Necə müraciət etmək olar")
-        assert tx("voice.brief_more") in browser.spoken  # long content: 1 = "by SMS"
+        while "Müraciət qaydası" not in menu_keys(browser.texts):
+            browser.press("5")
+        steps = browser.choose("Müraciət qaydası")
+        assert menu_keys(browser.texts)[tx("voice.sms_offer_title")] == "1"  # long: by SMS
         sms = browser.press("1")
-        assert browser.texts[0] == tx("voice.sms_sent")
+        assert browser.texts[0] == said("voice.sms_sent")
         shown = [e for e in sms["events"] if e["kind"] == "sms"]
         assert len(shown) == 1 and len(shown[0]["text"]) > len(steps["plays"][0]["text"])
         spoken = browser.say(DOCUMENTS_QUESTION)
@@ -414,7 +414,7 @@ def test_simulator_page_in_chromium(demo_server: str, artifacts_dir: Path) -> No
             transcript = page.locator("#transcript li")
 
             page.get_by_role("button", name=texts["call"]).click()
-            page.locator("#transcript li.bot", has_text=tx("voice.welcome")).wait_for()
+            page.locator("#transcript li.bot", has_text=said("voice.welcome")).wait_for()
             page.locator(".key[data-key='1']:not([disabled])").wait_for()
             # The session is an HttpOnly, SameSite=Strict cookie the page's script cannot read.
             (session,) = [c for c in context.cookies() if c["name"] == COOKIE]
@@ -431,11 +431,11 @@ def test_simulator_page_in_chromium(demo_server: str, artifacts_dir: Path) -> No
             before = transcript.count()
             page.locator(".key[data-key='1']").click()
             page.locator("#transcript li.caller", has_text="1").wait_for()
-            page.locator("#transcript li.bot", has_text="Özünüməşğulluq proqramı üçün").wait_for()
+            page.locator("#transcript li.bot", has_text="Özünüməşğulluq proqramı üçün 3").wait_for()
             assert transcript.count() > before
 
             page.locator(".key[data-key='3']:not([disabled])").click()
-            page.locator("#transcript li.bot", has_text="Tələb olunan sənədlər üçün").wait_for()
+            page.locator("#transcript li.bot", has_text="Tələb olunan sənədlər üçün 1").wait_for()
             page.get_by_label(texts["speech_label"]).fill(DOCUMENTS_QUESTION)
             page.get_by_role("button", name=texts["speech_send"], exact=True).click()
             page.locator("#transcript li.bot", has_text="Şəxsiyyət vəsiqəsi").first.wait_for()
@@ -451,3 +451,28 @@ def test_simulator_page_in_chromium(demo_server: str, artifacts_dir: Path) -> No
     data = screenshot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
     assert problems == [], problems
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_the_screenshots_script_walks_a_whole_call(demo_server: str, artifacts_dir: Path) -> None:
+    """scripts/screenshots.py (the docs' pictures of a call) still gets through its call: the
+    welcome, a service, its documents, a booking up to its code, and 9 to end the call."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", script)
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    out = artifacts_dir / "screenshots"
+    out.mkdir(exist_ok=True)
+    shots = screenshots.take(demo_server, out)
+    assert [p.name for p in shots] == [
+        "01-welcome.png",
+        "02-service.png",
+        "03-documents-answer.png",
+        "04-booking-confirm.png",
+        "05-booking-code-go-on.png",
+        "06-end-of-call.png",
+    ]
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in shots)

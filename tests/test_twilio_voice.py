@@ -17,9 +17,10 @@ import pytest
 import redis as sync_redis
 from fastapi.testclient import TestClient
 
-from bot.catalog import t
 from bot.config import Settings
-from channels.twilio.texts import tx
+from channels.twilio import menu as keypad
+from channels.twilio.texts import node, tx
+from channels.twilio.voice_speech import speakable
 from dost.app import create_app
 from tests.twilio_fake import (
     ACCOUNT_SID,
@@ -64,6 +65,37 @@ def client(redis_url: str, data_dir: Path, fake_api: FakeTwilio) -> Iterator[Tes
         yield c
 
 
+# --- what the line says -------------------------------------------------------------------------
+
+
+def said(key: str, **values: object) -> str:
+    """A channel text as the caller hears it (keys named as the line names them)."""
+    return speakable(tx(key, **{**keypad.key_values(), **values}))
+
+
+def menu_keys(texts: list[str]) -> dict[str, str]:
+    """Option title → key, from the menu prompts among `texts` ("Sənədlər üçün 1, …")."""
+    item = re.escape(tx("voice.menu_item", title="TITLE", digit="KEY"))
+    item = item.replace("TITLE", "(.+?)").replace("KEY", r"(\d)")
+    head, tail = tx("voice.menu", items="ITEMS").split("ITEMS")
+    keys: dict[str, str] = {}
+    for text in texts:
+        if text.startswith(head) and text.endswith(tail):
+            items = text[len(head) : len(text) - len(tail)]
+            for title, digit in re.findall(rf"(?:^|, ){item}(?=, |$)", items):
+                keys[title] = digit
+    return keys
+
+
+def spoken_code(spoken: str) -> str:
+    """The booking code in what was said: "Növbə kodunuz: K kitab, 7, …" → "K7…"."""
+    words = "|".join(node("voice.spelling").values())
+    sign = rf"(?:[A-Z](?: (?:{words}))?|\d)"
+    found = re.search(rf"{sign}(?:, {sign}){{5}}(?![\w])", spoken)
+    assert found, spoken
+    return "".join(part[0] for part in found.group(0).split(", "))
+
+
 # --- TwiML, parsed and checked ------------------------------------------------------------------
 
 
@@ -82,11 +114,9 @@ class Twiml:
 
     def digit_for(self, title: str) -> str:
         """The key the prompt says to press for `title`."""
-        for text in self.texts:
-            match = re.fullmatch(rf"{re.escape(title)} üçün (\d) düyməsini basın\.", text)
-            if match:
-                return match.group(1)
-        raise AssertionError(f"no key for {title!r} in:\n{self.spoken}")
+        keys = menu_keys(self.texts)
+        assert title in keys, f"no key for {title!r} in:\n{self.spoken}"
+        return keys[title]
 
 
 def check_twiml(client: TestClient, xml: str) -> Twiml:
@@ -188,15 +218,6 @@ class Call:
         assert self.last is not None
         return self.press(self.last.digit_for(title))
 
-    def choose_paged(self, title: str) -> Twiml:
-        """`title`, going through the menu's pages ("Digər seçimlər") until it is read."""
-        assert self.last is not None
-        for _ in range(5):
-            if f"{title} üçün" in self.last.spoken:
-                return self.choose(title)
-            self.choose(t("choice.more"))
-        raise AssertionError(f"{title!r} is on no page of the menu")
-
 
 def transcript_length(redis_url: str, conversation: str) -> int:
     return sync_redis.Redis.from_url(redis_url).llen(f"dost:transcript:{conversation}")
@@ -210,9 +231,9 @@ def test_scripted_call_documents_booking_and_a_person(
 ) -> None:
     call = Call(client)
     menu = call.start()
-    assert tx("voice.welcome") in menu.texts
-    assert "Məşğulluq üçün 1 düyməsini basın." in menu.texts  # choices read out as numbers
-    assert menu.texts[-1] == tx("voice.navigation")  # 0 person, * repeat, # main menu
+    assert menu.texts[0] == said("voice.welcome")  # speech first: "Sualınızı deyin…"
+    assert menu_keys(menu.texts)["Məşğulluq"] == "1"  # options read out with their keys
+    assert menu.texts[-1] == said("voice.keys")  # 0 person, * repeat, # main menu, 9 the end
     assert menu.gather.get("numDigits") == "1"
     assert "Özünüməşğulluq proqramı" in menu.gather.get("hints", "")
 
@@ -232,18 +253,17 @@ def test_scripted_call_documents_booking_and_a_person(
 
     # Booking by speech, then keys: center, day, time; the caller's number is already known.
     centers = call.say(BOOKING_REQUEST)
-    assert "1 saylı Bakı DOST Mərkəzi üçün 1 düyməsini basın." in centers.texts
+    assert menu_keys(centers.texts)["1 saylı Bakı DOST Mərkəzi"] == "1"
     days = call.choose("1 saylı Bakı DOST Mərkəzi")
     times = call.press("1")
     assert times is not days
-    confirm = call.press("1")
-    assert "050 111 22 33" in confirm.spoken  # the caller's number, not asked for
-    booked = call.choose("Təsdiq edirəm")
-    match = re.search(r"Növbə kodu: ((?:\w, ){5}\w)", booked.spoken)
-    assert match, booked.spoken  # the code is spelt out sign by sign
-    code = match.group(1).replace(", ", "")
+    confirm = call.press("1")  # the caller's number is not asked for
+    assert confirm.texts[0].endswith("Təsdiq edirsiniz?")
+    booked = call.choose("Təsdiq")
+    code = spoken_code(booked.spoken)  # spelt sign by sign, each letter with a word
     booking = client.portal.call(client.app.state.engine.bookings.get, code)
     assert booking is not None and booking.phone == CALLER and booking.channel == "voice"
+    assert booked.texts[-1] == said("voice.go_on")  # after a booking: go on, or end
 
     # 0: a person — the engine's hand-off point is told, then the call is put through.
     transfer = call.press("0")
@@ -254,7 +274,7 @@ def test_scripted_call_documents_booking_and_a_person(
     assert transcript[-1]["intent"] == "human_handoff"
 
     ended = call.post(transfer.dial.get("action"), call.params(DialCallStatus="completed"))
-    assert ended.hangup and ended.texts[-1] == tx("voice.goodbye")
+    assert ended.hangup and ended.texts[-1] == said("voice.goodbye")
 
     status = client.post(
         "/webhooks/twilio/voice/status",
@@ -304,9 +324,9 @@ def test_star_repeats_hash_goes_to_the_main_menu(client: TestClient) -> None:
     repeated = call.press("*")
     assert repeated.texts == group.texts
     service = call.choose("Özünüməşğulluq proqramı")
-    assert "Tələb olunan sənədlər üçün 1 düyməsini basın." in service.texts
+    assert menu_keys(service.texts)["Tələb olunan sənədlər"] == "1"
     main = call.press("#")
-    assert "Məşğulluq üçün 1 düyməsini basın." in main.texts
+    assert menu_keys(main.texts)["Məşğulluq"] == "1"
 
 
 def test_silence_and_wrong_keys_reprompt_twice_then_offer_a_person_then_goodbye(
@@ -315,16 +335,16 @@ def test_silence_and_wrong_keys_reprompt_twice_then_offer_a_person_then_goodbye(
     call = Call(client)
     menu = call.start()
     first = call.silence()
-    assert first.texts[0] == tx("voice.not_heard")
+    assert first.texts[0] == said("voice.not_heard")
     assert first.texts[1:] == menu.texts
-    wrong = call.press("8")  # the main menu has fewer than 8 groups
-    assert wrong.texts[0] == tx("voice.invalid_key")
+    wrong = call.press("8")  # no menu has an 8
+    assert wrong.texts[0] == said("voice.invalid_key")
     last_chance = call.silence()
-    assert last_chance.texts == [tx("voice.not_heard"), tx("voice.final_navigation")]
+    assert last_chance.texts == [said("voice.not_heard"), said("voice.final_navigation")]
     assert last_chance.gather is not None
     goodbye = call.silence()
     assert goodbye.hangup and goodbye.gather is None
-    assert goodbye.texts[-1] == tx("voice.goodbye")
+    assert goodbye.texts[-1] == said("voice.goodbye")
 
 
 def test_zero_after_silences_puts_the_caller_through(client: TestClient) -> None:
@@ -335,23 +355,32 @@ def test_zero_after_silences_puts_the_caller_through(client: TestClient) -> None
     transfer = call.press("0")
     assert transfer.dial is not None and transfer.dial.text == "142"
     failed = call.post(transfer.dial.get("action"), call.params(DialCallStatus="no-answer"))
-    assert failed.texts[0] == tx("voice.dial_failed") and failed.gather is not None
+    assert failed.texts[0] == said("voice.dial_failed") and failed.gather is not None
 
 
-CENTER_NAMES = ["1 saylı Bakı DOST Mərkəzi", "2 saylı Bakı DOST Mərkəzi",
-                "3 saylı Bakı DOST Mərkəzi", "5 saylı Bakı DOST Mərkəzi"]  # fmt: skip
-
-
-def test_a_long_menu_is_read_four_choices_at_a_time(client: TestClient) -> None:
+def test_more_than_four_choices_are_paged_and_five_is_more(client: TestClient) -> None:
     call = Call(client)
     call.start()
     centers = call.say(BOOKING_REQUEST)  # the self-employment program: 11 centers
-    lines = [x for x in centers.texts if x.endswith("düyməsini basın.")]
-    assert lines[:5] == [
-        *[f"{c} üçün {i} düyməsini basın." for i, c in enumerate(CENTER_NAMES[:4], start=1)],
-        f"{t('choice.more')} üçün 5 düyməsini basın.",
-    ]
-    day = call.choose_paged("Füzuli DOST məntəqəsi")
+    more = tx("voice.menu_more", digit="").removesuffix(" üçün ").strip()
+    first = menu_keys(centers.texts)
+    assert first.pop(more) == "5" and 0 < len(first) <= 4
+    assert sorted(first.values()) == [str(i) for i in range(1, len(first) + 1)]
+    seen = dict.fromkeys(first)
+    page = first
+    for _ in range(11):  # 5 again and again: the engine's next pages, to the last one
+        page = menu_keys(call.press("5").texts)
+        assert centers.texts[0] not in call.last.texts  # not the question again
+        offers_more = page.pop(more, None) == "5"
+        assert sorted(page.values()) == [str(i) for i in range(1, len(page) + 1)]
+        assert len(page) <= 4
+        seen.update(dict.fromkeys(page))
+        if not offers_more:
+            break
+    assert "Füzuli DOST məntəqəsi" in seen and len(seen) == 11  # every center, once each
+    assert call.last.gather is not None and more not in menu_keys(call.last.texts)
+    # A center of an earlier page is still taken, by its name.
+    day = call.say("Füzuli DOST məntəqəsi")
     assert "Füzuli DOST məntəqəsi" in day.spoken
 
 
@@ -362,14 +391,17 @@ def test_long_content_is_read_briefly_and_sent_by_sms(
     call.start()
     call.choose("Məşğulluq")
     call.choose("Özünüməşğulluq proqramı")
-    steps = call.choose_paged("Necə müraciət etmək olar")
-    assert tx("voice.brief_more") in steps.spoken
-    assert steps.texts.index(f"{tx('voice.sms_offer_title')} üçün 1 düyməsini basın.") > 0
+    while "Müraciət qaydası" not in menu_keys(call.last.texts):
+        call.press("5")
+    steps = call.choose("Müraciət qaydası")
+    # The first of the 12 steps, as far as a prompt allows, and how many are left.
+    assert steps.texts[0].endswith(said("voice.brief_items_left", count=11))
+    assert menu_keys(steps.texts)[tx("voice.sms_offer_title")] == "1"  # the first option
     full = client.portal.call(client.app.state.engine.transcript, f"voice:{call.sid}")[-1]["text"]
     assert len(full) > len(steps.texts[0])  # read briefly
 
     sent = call.press("1")
-    assert sent.texts[0] == tx("voice.sms_sent")
+    assert sent.texts[0] == said("voice.sms_sent")
     messages = fake_api.messages
     assert len(messages) >= -(-len(full) // 1600)  # at most 1600 characters each
     for message in messages:
@@ -381,11 +413,11 @@ def test_long_content_is_read_briefly_and_sent_by_sms(
         )
         assert stored["status"] == "queued" and stored["direction"] == "outbound"
     assert " ".join(" ".join(m["Body"] for m in messages).split()) == " ".join(full.split())
-    assert tx("voice.sms_offer_title") not in sent.spoken  # sent once; the offer is gone
-    assert tx("voice.brief_more") not in sent.spoken  # the content is not read again
-    assert "Tələb olunan sənədlər üçün 1 düyməsini basın." in sent.texts  # choices move up
+    assert tx("voice.sms_offer_title") not in menu_keys(sent.texts)  # sent once; offer gone
+    assert steps.texts[0] not in sent.texts  # the content is not read again
+    assert menu_keys(sent.texts)["Tələb olunan sənədlər"] == "1"  # the options move up
     again = call.press("*")
-    assert tx("voice.brief_more") in again.spoken  # * repeats everything
+    assert steps.texts[0] in again.texts  # * repeats everything
 
 
 def test_a_hidden_number_gets_the_menu_and_proves_a_typed_number_by_sms_code(
@@ -393,19 +425,19 @@ def test_a_hidden_number_gets_the_menu_and_proves_a_typed_number_by_sms_code(
 ) -> None:
     call = Call(client, sid="CA" + "2" * 32, caller="anonymous")
     menu = call.start()
-    assert "Məşğulluq üçün 1 düyməsini basın." in menu.texts
+    assert menu_keys(menu.texts)["Məşğulluq"] == "1"
     call.say(BOOKING_REQUEST)
     call.choose("1 saylı Bakı DOST Mərkəzi")
     call.press("1")
     ask_phone = call.press("1")
-    assert ask_phone.texts[-1] == tx("voice.phone_prompt")
+    assert ask_phone.texts[-1] == said("voice.phone_prompt")
     assert ask_phone.gather.get("finishOnKey") == "#" and ask_phone.gather.get("numDigits") is None
     code_sent = call.press("0501112233")
-    assert code_sent.texts[-1] == tx("voice.code_prompt")  # a typed number proves nothing
+    assert code_sent.texts[-1] == said("voice.code_prompt")  # a typed number proves nothing
     [sms] = [m for m in fake_api.messages if m["To"] == "+994501112233"]
     code = re.search(r"\b\d{6}\b", sms["Body"]).group(0)
     confirm = call.press(f"{code}#")
-    assert "050 111 22 33" in confirm.spoken and "Təsdiq edirsiniz" in confirm.spoken
+    assert confirm.texts[-2].endswith("Təsdiq edirsiniz?")  # after "your number is proven"
 
 
 # --- signatures -----------------------------------------------------------------------------
@@ -523,7 +555,7 @@ def test_say_is_a_logged_fallback_when_audio_cannot_be_made(
 
 
 def test_audio_is_rendered_once_and_cached_by_text(client: TestClient, audio_cache: Path) -> None:
-    from channels.twilio.audio import audio_key, speakable
+    from channels.twilio.audio import audio_key
 
     Call(client, sid="CA" + "5" * 32).start()
     key = audio_key(speakable(tx("voice.welcome")))
@@ -556,5 +588,5 @@ def test_goodbye_ends_the_call_from_the_core(client: TestClient) -> None:
     call = Call(client, sid="CA" + "7" * 32, caller="+994501112299")
     call.start()
     bye = call.say("sağ olun, hələlik")
-    assert bye.hangup and tx("voice.goodbye") in bye.spoken
+    assert bye.hangup and said("voice.goodbye") in bye.texts
     assert "yaz" not in bye.spoken  # a caller is never told to write

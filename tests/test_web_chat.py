@@ -117,6 +117,19 @@ def test_documents_question_is_answered_from_the_passport(client: TestClient) ->
     assert body["service"] == "02-04-10-00"
 
 
+def test_a_russian_question_gets_russian_framing_and_the_passport_in_azerbaijani(
+    client: TestClient,
+) -> None:
+    body = _chat(
+        client, conversation_id="russian-01", text="какие документы нужны для самозанятости"
+    ).json()
+    text = "\n".join(reply["text"] for reply in body["replies"])
+    assert "Для этой услуги нужны документы" in text and "Şəxsiyyət vəsiqəsi" in text
+    assert "Сведения из паспорта услуги приводятся на азербайджанском языке." in text
+    assert [c["title"] for r in body["replies"] for c in r["choices"]][-1] == "Другие варианты"
+    assert (body["intent"], body["service"]) == ("ask_documents", "02-04-10-00")
+
+
 def test_text_of_exactly_the_limit_is_accepted(client: TestClient) -> None:
     response = _chat(client, conversation_id="long-text-01", text="a" * MAX_TEXT_CHARS)
     assert response.status_code == 200

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.catalog import t
+from bot.catalog import speaking, t
 from bot.choices import Pick, choice
 from bot.clock import SYSTEM_CLOCK, Clock, as_baku
 from bot.logs import get_logger
@@ -270,7 +270,7 @@ class Desk:
             return outcome, owner
         if await self.queue.mark_once(conversation, "joined_notice", self.now_ms()):
             await self.audit.log(operator, "take", conversation)
-            await self._tell(conversation, t("handoff.joined"))
+            await self._tell(conversation, "handoff.joined")
             await self.push.publish(BROADCAST, {"type": "queue"})
             await self._update_waiting()
         return outcome, None
@@ -337,7 +337,7 @@ class Desk:
             ex=RATING_SECONDS,
         )
         choices = [choice(Pick.RATE, str(n), n) for n in range(1, 6)]
-        await self._tell(conversation, t("handoff.closed"), choices)
+        await self._tell(conversation, "handoff.closed", choices)
         await self.audit.log(operator, "close", conversation)
         await self.push.publish(BROADCAST, {"type": "queue"})
         owner = finished.record.get("operator")
@@ -428,11 +428,14 @@ class Desk:
 
     # --- telling people ----------------------------------------------------------------------
 
-    async def _tell(
-        self, conversation: str, text: str, choices: list[Choice] | None = None, **meta: str
-    ) -> bool:
-        message = Outbound(text=text, choices=choices or [], **meta)
-        await self.store.record(conversation, "bot", text)
+    async def _language(self, conversation: str) -> str:
+        """The language the citizen last wrote in: what the desk tells them is said in it."""
+        return (await self.store.load(conversation)).language
+
+    async def _tell(self, conversation: str, key: str, choices: list[Choice] | None = None) -> bool:
+        with speaking(await self._language(conversation)):
+            message = Outbound(text=t(key), choices=choices or [])
+        await self.store.record(conversation, "bot", message.text)
         return await self.line.send(conversation, message)
 
     async def _offered(self, offers: list[Offer]) -> None:
@@ -454,7 +457,7 @@ class Desk:
             await self.push.publish(
                 stream_of(m.operator), {"type": "requeued", "conversation_id": m.conversation}
             )
-            await self._tell(m.conversation, t("handoff.requeued"))
+            await self._tell(m.conversation, "handoff.requeued")
 
     async def _update_waiting(self, skip: str | None = None) -> None:
         """Citizens still in a queue whose place or wait changed get their waiting message
@@ -470,14 +473,13 @@ class Desk:
                 announced = _announced(placement)
                 if announced != record.get("announced"):
                     await self.queue.mark(conversation, announced=announced)
-                    await self.line.send(
-                        conversation,
-                        Outbound(
+                    with speaking(await self._language(conversation)):
+                        message = Outbound(
                             text=waiting_text(placement),
                             update_key=WAIT_KEY,
                             choices=waiting_choices(),
-                        ),
-                    )
+                        )
+                    await self.line.send(conversation, message)
 
     async def _archive(self, conversation: str, record: dict[str, str]) -> None:
         """A finished hand-off, kept for reports; its handling time feeds the estimates."""

@@ -51,7 +51,9 @@ class Relay:
             said = inbound.text
             if said is None and inbound.choice is not None:
                 said = state.choices.get(inbound.choice, inbound.choice)
-            await self.desk.citizen_said(conversation, said or "")
+            if said is None:  # a command (/start) or a shared contact, as the transcript says
+                said = f"[{inbound.command or 'contact'}]"
+            await self.desk.citizen_said(conversation, said)
             return []
         if await self.desk.rating_pending(conversation):
             score = (

@@ -25,31 +25,13 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from bot.logs import get_logger
+from channels.twilio.voice_speech import WORDS_PER_MINUTE
 
 log = get_logger("dost.twilio.audio")
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{24}$")
 RENDER_TIMEOUT_SECONDS = 30
-
-# Characters that are for the eye only (bullets, quotes, arrows) and pictographs.
-_FOR_THE_EYE = re.compile(r"[•«»“”\"⬅➡→←▶◀✅❌]|[\U0001F300-\U0001FAFF]")
-# A booking code (six letters and digits, at least one digit): spelt out one sign at a time.
-_CODE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}\b")
-
-
-def speakable(text: str) -> str:
-    """Text as it should be read aloud: no symbols, lines as sentences, codes spelt out."""
-    text = _FOR_THE_EYE.sub("", text)
-    text = _CODE.sub(lambda m: ", ".join(m.group(0)), text)
-    sentences = []
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if not line:
-            continue
-        if line[-1] not in ".!?:;,":
-            line += "."
-        sentences.append(line)
-    return " ".join(sentences)
+WAV_HEADER_BYTES = 512  # enough for the RIFF, fmt and fact chunks before the data
 
 
 def audio_key(text: str) -> str:
@@ -64,7 +46,7 @@ class AudioPrompts:
         espeak: str = "espeak-ng",
         sox: str = "sox",
         voice: str = "az",
-        words_per_minute: int = 150,
+        words_per_minute: int = WORDS_PER_MINUTE,
     ) -> None:
         self.cache_dir = Path(data_dir) / "cache" / "audio"
         self.recordings_dir = Path(data_dir) / "recordings"
@@ -139,6 +121,16 @@ class AudioPrompts:
             )
             self._write_atomic(self.cache_dir / f"{key}.wav", converted.read_bytes())
 
+    async def seconds(self, text: str) -> float | None:
+        """How long `text` takes as the line plays it (rendered first if need be); None when
+        its audio cannot be made."""
+        key = await self.ensure(text)
+        path = None if key is None else self.path(key)
+        if path is None:
+            return None
+        with path.open("rb") as f:
+            return wav_seconds(f.read(WAV_HEADER_BYTES), path.stat().st_size)
+
     @staticmethod
     def _write_atomic(target: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -149,6 +141,23 @@ class AudioPrompts:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def wav_seconds(head: bytes, file_size: int) -> float | None:
+    """The duration of a WAV file from its first bytes: the data chunk's size (at most what
+    the file holds) over the byte rate of the fmt chunk (Python's `wave` reads only PCM; the
+    prompts are μ-law)."""
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    byte_rate, pos = None, 12
+    while pos + 8 <= len(head):
+        chunk, size = head[pos : pos + 4], int.from_bytes(head[pos + 4 : pos + 8], "little")
+        if chunk == b"fmt ":
+            byte_rate = int.from_bytes(head[pos + 16 : pos + 20], "little")
+        elif chunk == b"data" and byte_rate:
+            return min(size, file_size - pos - 8) / byte_rate
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def audio_router(prompts: AudioPrompts) -> APIRouter:

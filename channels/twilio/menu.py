@@ -1,13 +1,16 @@
 """The engine's `Outbound` for the ear (keypad menus) and for SMS (numbered lines). Pure
 functions, no I/O.
 
-Keypad rules (the phone line):
-- 1–9 pick a choice, in the order the engine gave them. 0 is always "a person", * repeats the
-  prompt, # goes back to the main menu; so the engine's own "main menu" and "talk to a person"
-  choices are not read out as numbers (0 and # do that on every menu).
-- More than 9 choices: pages of 8, and 9 is "next page" (after the last page it starts over).
-- Long content (over LONG_CHARS characters, or a list of more than LONG_ITEMS items) is read
-  briefly, and key 1 offers the full text by SMS (the choices then start at 2).
+The phone line's keys mean the same in every menu (KEYS; channels/twilio/README.md):
+1–4 this menu's options, 5 more options, 0 a person, * repeat, # the main menu, 9 end the call.
+- A menu offers at most four options, fewer when their titles would make it longer than a
+  prompt may be (voice_speech.MENU_SECONDS): the engine's choices are paged, and 5 goes to the
+  next page; after the last page, to the engine's own next page when it offers one (its "more
+  options", other times), else to the first page again. The engine's own "main menu" and "talk to a
+  person" choices are not options: # and 0 do that in every menu.
+- Long content is read briefly (voice_speech.brief) and "the full text by SMS" is then the
+  menu's first option.
+- A menu is one prompt: each option's title with its key, then "5 for more options".
 
 In SMS and WhatsApp every choice is a numbered line (no pages: a message can hold them all) and
 "0" asks for a person.
@@ -15,109 +18,149 @@ In SMS and WhatsApp every choice is a numbered line (no pages: a message can hol
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.choices import ChoiceId, Pick
+from bot.choices import ChoiceId, Pick, is_pick
 from bot.messages import Choice, Outbound
-from channels.twilio.texts import tx
+from channels.twilio.texts import node, tx
+from channels.twilio.voice_speech import MENU_SECONDS, codes_spelt_briefly, fits
 
-KEYPAD_CHOICES = 9
-PAGE_SIZE = 8  # when paginated: 1–8 choices, 9 = next page
-LONG_CHARS = 400
-LONG_ITEMS = 3
-BRIEF_ITEMS = 3
+OPTION_KEYS = ("1", "2", "3", "4")
+MORE_KEY = "5"
+PERSON_KEY = "0"
+REPEAT_KEY = "*"
+MAIN_KEY = "#"
+END_KEY = "9"
+# What each key does, in every menu of the line.
+KEYS = {
+    **dict.fromkeys(OPTION_KEYS, "option"),
+    MORE_KEY: "more",
+    PERSON_KEY: "person",
+    REPEAT_KEY: "repeat",
+    MAIN_KEY: "main",
+    END_KEY: "end",
+}
 
 MAIN_CHOICE = str(ChoiceId(Pick.MAIN))
 MAIN_CHOICES = frozenset({MAIN_CHOICE})
 PERSON_CHOICES = frozenset({str(ChoiceId(Pick.PERSON)), str(ChoiceId(Pick.TOPIC, "human"))})
 NAVIGATION_CHOICES = MAIN_CHOICES | PERSON_CHOICES
+# The engine's own "more options" (the next page of its menu, other times): key 5, like ours.
+MORE_PICKS = (Pick.MORE, Pick.MORE_TIMES)
 SMS_OFFER = "__sms__"  # the menu entry "send the full text by SMS" (not an engine choice)
 NEXT_PAGE = "__next__"
-
-_ITEM = re.compile(r"^\s*(?:[•\-*]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True)
 class Entry:
     digit: str
-    value: str  # an engine choice id, SMS_OFFER or NEXT_PAGE
+    value: str  # an engine choice id (the engine's "more" too), SMS_OFFER or NEXT_PAGE
     title: str
 
 
-def list_items(text: str) -> list[str]:
-    return [line for line in text.splitlines() if _ITEM.match(line)]
-
-
-def is_long(text: str) -> bool:
-    return len(text) > LONG_CHARS or len(list_items(text)) > LONG_ITEMS
-
-
-def brief(text: str) -> str:
-    """The first paragraph and the first few list items, within LONG_CHARS characters."""
-    lines: list[str] = []
-    items = 0
-    size = 0
-    for line in text.splitlines():
-        if _ITEM.match(line):
-            items += 1
-            if items > BRIEF_ITEMS:
-                break
-        elif items and line.strip():
-            break  # the paragraph after the list
-        if size + len(line) > LONG_CHARS and lines:
-            break
-        lines.append(line)
-        size += len(line) + 1
-    shown = "\n".join(lines).strip()
-    if len(shown) > LONG_CHARS:  # one very long line: cut at a sentence or word end
-        cut = shown[:LONG_CHARS]
-        end = max(cut.rfind(". "), cut.rfind("; "), cut.rfind(", "))
-        shown = cut[: end + 1] if end > LONG_CHARS // 2 else cut.rsplit(" ", 1)[0]
-    return shown
-
-
 def keypad_choices(choices: Sequence[Choice]) -> list[Choice]:
-    """The choices read out as numbers: everything but what 0 and # already do."""
+    """The choices read out as options: everything but what 0, # and 5 already do."""
     seen: set[str] = set()
     kept = []
     for c in choices:
-        if c.id in NAVIGATION_CHOICES or c.id in seen:
+        if c.id in NAVIGATION_CHOICES or c.id in seen or is_pick(c.id, *MORE_PICKS):
             continue
         seen.add(c.id)
         kept.append(c)
     return kept
 
 
-def page_count(choices: Sequence[Choice], sms_offer: bool) -> int:
-    n = len(keypad_choices(choices)) + int(sms_offer)
-    return 1 if n <= KEYPAD_CHOICES else -(-n // PAGE_SIZE)
+def engine_more(choices: Sequence[Choice]) -> Choice | None:
+    """The engine's own "more" (the next page of its menu, other times), if it offers one."""
+    return next((c for c in choices if is_pick(c.id, *MORE_PICKS)), None)
+
+
+def options(choices: Sequence[Choice], sms_offer: bool) -> list[Choice]:
+    """Every option of a screen, on all its pages: "by SMS" first when it is offered."""
+    offer = [Choice(id=SMS_OFFER, title=tx("voice.sms_offer_title"))] if sms_offer else []
+    return [*offer, *keypad_choices(choices)]
+
+
+def pages(items: Sequence[Choice], *, more_after: bool = False) -> list[list[Choice]]:
+    """The options in pages of at most four, each page's menu short enough for one prompt
+    (with "5 for more" when there are more pages, or the engine has more after them)."""
+    if len(items) <= len(OPTION_KEYS) and _fits(_entries(items, more=more_after)):
+        return [list(items)] if items else []
+    result: list[list[Choice]] = []
+    i = 0
+    while i < len(items):
+        page = [items[i]]  # at least one, however long its title
+        i += 1
+        while (
+            i < len(items)
+            and len(page) < len(OPTION_KEYS)
+            and _fits(_entries([*page, items[i]], more=True))
+        ):
+            page.append(items[i])
+            i += 1
+        result.append(page)
+    return result
+
+
+def _fits(entries: list[Entry]) -> bool:
+    return fits(menu_prompt(entries), MENU_SECONDS)
 
 
 def keypad(choices: Sequence[Choice], *, page: int = 0, sms_offer: bool = False) -> list[Entry]:
-    """The keys of one page of the menu."""
-    items = [Choice(id=SMS_OFFER, title=tx("voice.sms_offer_title"))] if sms_offer else []
-    items += keypad_choices(choices)
-    if len(items) <= KEYPAD_CHOICES:
-        return [Entry(str(i), c.id, c.title) for i, c in enumerate(items, start=1)]
-    pages = page_count(choices, sms_offer)
-    page %= pages
-    shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    entries = [Entry(str(i), c.id, c.title) for i, c in enumerate(shown, start=1)]
-    entries.append(Entry(str(KEYPAD_CHOICES), NEXT_PAGE, ""))
+    """The keys of one page of the menu: its options on 1–4, and 5 for more: the next page,
+    after the last one the engine's own next page if it has one, else the first page again."""
+    more = engine_more(choices)
+    paged = pages(options(choices, sms_offer), more_after=more is not None)
+    if not paged:
+        return [Entry(MORE_KEY, more.id, "")] if more else []
+    page %= len(paged)
+    entries = _entries(paged[page], more=False)
+    if page < len(paged) - 1 or (more is None and len(paged) > 1):
+        entries.append(Entry(MORE_KEY, NEXT_PAGE, ""))
+    elif more is not None:
+        entries.append(Entry(MORE_KEY, more.id, ""))
     return entries
 
 
-def menu_lines(entries: Sequence[Entry]) -> list[str]:
-    """What is read for a page of the menu, one prompt per key."""
-    lines = []
-    for e in entries:
-        if e.value == NEXT_PAGE:
-            lines.append(tx("voice.next_page", digit=e.digit))
-        else:
-            lines.append(tx("voice.choice_line", title=e.title, digit=e.digit))
-    return lines
+def page_count(choices: Sequence[Choice], sms_offer: bool) -> int:
+    more_after = engine_more(choices) is not None
+    return max(1, len(pages(options(choices, sms_offer), more_after=more_after)))
+
+
+def _entries(page: Sequence[Choice], *, more: bool) -> list[Entry]:
+    entries = [Entry(key, c.id, c.title) for key, c in zip(OPTION_KEYS, page, strict=False)]
+    if more:
+        entries.append(Entry(MORE_KEY, NEXT_PAGE, ""))
+    return entries
+
+
+def menu_prompt(entries: Sequence[Entry]) -> str:
+    """One prompt for a page of the menu: every option with its key, then "more"."""
+    items = [
+        tx("voice.menu_more", digit=key_name(e.digit))
+        if e.digit == MORE_KEY
+        else tx("voice.menu_item", title=codes_spelt_briefly(e.title), digit=key_name(e.digit))
+        for e in entries
+    ]
+    return tx("voice.menu", items=", ".join(items)) if items else ""
+
+
+def key_name(key: str) -> str:
+    """A key as a caller hears it ("ulduz" for *); digits stay digits (the voice reads them)."""
+    names: dict[str, str] = node("voice.key_names")
+    return names.get(key, key)
+
+
+def key_values() -> dict[str, str]:
+    """The keys by what they do, as the line's texts name them ({person}, {main}, …)."""
+    return {
+        "person": key_name(PERSON_KEY),
+        "repeat": key_name(REPEAT_KEY),
+        "main": key_name(MAIN_KEY),
+        "end": key_name(END_KEY),
+        "more": key_name(MORE_KEY),
+    }
 
 
 def sms_text(replies: Sequence[Outbound], choices: Sequence[Choice]) -> str:

@@ -33,9 +33,10 @@ from bot import simulated
 from bot.channel_state import ChannelState
 from bot.messages import ChatEngine
 from channels.pages import Page
+from channels.twilio import menu
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.simulator_session import NAMESPACE, Session, Sessions, new_call_sid
-from channels.twilio.texts import section
+from channels.twilio.texts import node, section
 from channels.twilio.voice import VoiceChannel
 from channels.twilio.voice_calls import call_event_count, call_events
 
@@ -91,6 +92,15 @@ def simulator_texts() -> dict[str, str]:
     return section("simulator")
 
 
+def key_legend() -> list[tuple[str, str]]:
+    """What each key does in every menu, as the page shows it under the keypad."""
+    names: dict[str, str] = node("simulator.key_legend")
+    options = f"{menu.OPTION_KEYS[0]}–{menu.OPTION_KEYS[-1]}"
+    return [(options, names["option"])] + [
+        (key, names[what]) for key, what in menu.KEYS.items() if what != "option"
+    ]
+
+
 @cache
 def render_page(base_path: str = "") -> str:
     return PAGE.render(
@@ -99,6 +109,7 @@ def render_page(base_path: str = "") -> str:
         css_url=PAGE.asset_url(f"{base_path}/simulator/ivr/static", "ivr.css"),
         js_url=PAGE.asset_url(f"{base_path}/simulator/ivr/static", "ivr.js"),
         keys=["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"],
+        legend=key_legend(),
     )
 
 

@@ -2,13 +2,16 @@
 
 An incoming call: the caller's number (`From`) identifies the person, so the engine gets
 `Contact(phone=From, proof=carrier)` once and booking look-ups work; the conversation is
-"voice:<CallSid>". Then each step is a key, speech or nothing (a timeout): 1–9 pick a choice
-(menu.py: pages of 8 plus 9 = next when there are more than 9), 0 = a person (`<Dial>` to
-DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * = repeat, # = the main
-menu (the engine's "main" choice when the menu has one, else the engine's main-menu command).
-Speech goes through the NLU, except a choice's own title or a digit's name ("iki"), which pick
-that choice. Long content is read briefly with "1 – the full text by SMS". Silence or a key that
-is not in the menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
+"voice:<CallSid>". The welcome invites the caller to say the question; keys are the other way.
+Each step is then speech, a key or nothing (a timeout). Speech goes to the engine as text,
+unless it is an option's own title or a key's name ("iki"). A key means the same in every menu
+(menu.KEYS): 1–4 the options read out, 5 more options, 0 a person (`<Dial>` to
+DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * repeat, # the main menu
+(the engine's "main" choice when the menu has one, else its main-menu command), 9 end the call.
+Every engine turn runs in the phone's wording of the core's texts (voice_wording: "say", never
+"type"), and each of its texts is fitted into one prompt on its own audio: a long one is read
+briefly and "the full text by SMS" becomes the first option. Silence or a key that is not in the
+menu: the prompt again, twice; then "0 for a person, or the call ends"; then goodbye.
 
 Retries: each request carries `seq`; the TwiML answered for (CallSid, seq) is kept and a retried
 webhook gets it back without another engine turn (and `Inbound.message_id` is "<CallSid>:<seq>",
@@ -16,27 +19,31 @@ so the engine would not repeat the turn either). A request for any other seq tha
 one replays the current prompt and changes nothing.
 
 The parts: voice_screen (Screen, Reply, the engine's replies for the ear), voice_keys (what a
-key or word means on a screen), voice_twiml (Reply → TwiML with the audio prompts), voice_calls
-(the call's records and transcript), voice_routes (the signed FastAPI webhooks).
+key or word means on a screen), voice_speech (text for the ear: spoken codes, durations, brief
+readings), voice_wording (the phone's wording of core texts), voice_twiml (Reply → TwiML with
+the audio prompts), voice_calls (the call's records and transcript), voice_routes (the signed
+FastAPI webhooks).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.logs import get_logger
-from bot.messages import ChatEngine, Command, Contact, Inbound
+from bot.messages import ChatEngine, Command, Contact, Inbound, Outbound
 from bot.people import People, Proof
 from bot.receipts import Receipts
-from channels.twilio import menu, voice_keys, voice_twiml
+from channels.twilio import menu, voice_keys, voice_speech, voice_twiml
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.messaging import Messenger
 from channels.twilio.texts import tx
 from channels.twilio.voice_calls import CallRecords
 from channels.twilio.voice_screen import Reply, Screen, from_engine
 from channels.twilio.voice_twiml import speech_hints
+from channels.twilio.voice_wording import phone_wording
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -145,35 +152,45 @@ class VoiceChannel:
             inbound = Inbound(
                 conversation_id=conversation, channel=self.channel, message_id=mid, **kw
             )
-            return from_engine(await engine.handle(inbound), screen)
+            return await self._fit(from_engine(await _turn(engine, inbound), screen))
 
         if digits:
             await call.event("caller", digits=digits)
         elif speech:
             await call.event("caller", speech=speech)
 
-        if screen.mode != "menu" and digits and digits not in ("*", "0"):
-            return await ask(text=digits.rstrip("#"))
-        if digits == "*":
-            screen.misses = 0
-            return Reply(screen=screen)
-        if digits == "#":
-            if any(c.id in menu.MAIN_CHOICES for c in screen.choices):
-                return await ask(choice=menu.MAIN_CHOICE)
-            return await ask(command=Command.MAIN_MENU)
-        if digits == "0":
-            return await self._person(ask, screen)
-        if digits:
-            entry = voice_keys.pressed(screen, digits)
-            if entry is None:
-                return voice_keys.missed(screen, tx("voice.invalid_key"))
-            return await self._pick(call, ask, params, screen, entry)
+        if screen.mode != "menu" and digits and digits not in (menu.REPEAT_KEY, menu.PERSON_KEY):
+            return await ask(text=digits.rstrip("#"))  # a number being typed, not a menu key
+        key = digits or (voice_keys.spoken_key(speech) if speech else None)
+        if key:
+            return await self._key(call, ask, params, screen, key)
         if speech:
             entry = voice_keys.spoken(screen, speech)
             if entry is not None:
                 return await self._pick(call, ask, params, screen, entry)
             return await ask(text=speech)
         return voice_keys.missed(screen, tx("voice.not_heard"))
+
+    async def _key(
+        self, call: CallRecords, ask: Ask, params: Params, screen: Screen, key: str
+    ) -> Reply:
+        """A key means the same in every menu (menu.KEYS)."""
+        match menu.KEYS.get(key):
+            case "repeat":
+                screen.misses = 0
+                return Reply(screen=screen)
+            case "main":
+                if any(c.id in menu.MAIN_CHOICES for c in screen.choices):
+                    return await ask(choice=menu.MAIN_CHOICE)
+                return await ask(command=Command.MAIN_MENU)
+            case "person":
+                return await self._person(ask, screen)
+            case "end":
+                return Reply(goodbye=True)
+        entry = voice_keys.pressed(screen, key)  # an option, or 5 when there are more pages
+        if entry is None:
+            return voice_keys.missed(screen, tx("voice.invalid_key"))
+        return await self._pick(call, ask, params, screen, entry)
 
     async def _on_dial_ended(
         self, call: CallRecords, engine: ChatEngine, params: Params, screen: Screen, seq: int
@@ -201,15 +218,28 @@ class VoiceChannel:
                 command=Command.MAIN_MENU,
                 message_id=f"{sid}:start",
             )
-        replies = await engine.handle(inbound)
+        replies = await _turn(engine, inbound)
         choices = [c for r in replies for c in r.choices]
         # The engine's acknowledgement of the number is for chats; a caller hears a welcome.
         can_sms = (
             _is_number(caller) and self.messenger is not None and self.messenger.can_send(caller)
         )
-        return Reply(
-            screen=Screen(seq=seq, texts=[tx("voice.welcome")], choices=choices, can_sms=can_sms)
-        )
+        welcome = Screen(seq=seq, texts=[tx("voice.welcome")], choices=choices, can_sms=can_sms,
+                         tail="keys")  # fmt: skip
+        return Reply(screen=welcome)
+
+    async def _fit(self, reply: Reply) -> Reply:
+        """Each of the screen's texts within one prompt, measured on its own audio: a long one
+        is read briefly, and the whole reply is then offered by SMS."""
+        screen = reply.screen
+        if screen is None or not screen.texts:
+            return reply
+        fits = (voice_speech.fit(text, self.audio.seconds) for text in screen.texts)
+        said = await asyncio.gather(*fits)  # rendered in threads
+        screen.texts = [prompt for s in said for prompt in s.prompts]
+        if any(s.cut for s in said):
+            screen.full_text = reply.whole
+        return reply
 
     async def _person(self, ask: Ask, screen: Screen) -> Reply:
         """0: tell the engine's hand-off point (live operators plug in there), then dial."""
@@ -226,9 +256,9 @@ class VoiceChannel:
         self, call: CallRecords, ask: Ask, params: Params, screen: Screen, entry: menu.Entry
     ) -> Reply:
         screen.misses = 0
-        if entry.value == menu.NEXT_PAGE:
+        if entry.value == menu.NEXT_PAGE:  # the next options; what was said is not said again
             screen.page += 1
-            return Reply(screen=screen)
+            return Reply(screen=screen, menu_only=True)
         if entry.value == menu.SMS_OFFER:
             return await self._send_full_text(call, params, screen)
         return await ask(choice=entry.value)
@@ -271,6 +301,12 @@ class VoiceChannel:
         return await voice_twiml.render(
             reply, base, audio=self.audio, call_center=self.call_center, hints=self.hints, said=said
         )
+
+
+async def _turn(engine: ChatEngine, inbound: Inbound) -> list[Outbound]:
+    """One engine turn in the phone's wording of the core's texts ("say", never "type")."""
+    with phone_wording():
+        return await engine.handle(inbound)
 
 
 def _is_number(caller: str) -> bool:

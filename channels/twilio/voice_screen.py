@@ -7,9 +7,17 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bot.choices import ChoiceId, Pick
 from bot.messages import Choice, Outbound
-from channels.twilio import menu
-from channels.twilio.texts import tx
+
+# Choices that answer a question the engine asked (yes/no, a center, a day, a time, "did you
+# mean"): the caller is in the middle of something, so no "go on or end" after them.
+QUESTION_PICKS = frozenset({Pick.YES, Pick.NO, Pick.INTENT, Pick.CENTER, Pick.DAY, Pick.TIME,
+                            Pick.MORE_TIMES, Pick.BOOKING, Pick.CANCEL, Pick.MOVE})  # fmt: skip
+BOOKING_INTENTS = frozenset({"book_slot", "cancel_booking", "reschedule_booking", "my_booking"})
+# Choices that only lead somewhere (groups, services, a service's topics, the main menu).
+NAVIGATION_PICKS = frozenset({Pick.GROUP, Pick.SERVICE, Pick.TOPIC, Pick.CENTERS, Pick.PAGE,
+                              Pick.MORE, Pick.MAIN, Pick.PERSON})  # fmt: skip
 
 
 class Screen(BaseModel):
@@ -24,6 +32,9 @@ class Screen(BaseModel):
     mode: Literal["menu", "phone", "code"] = "menu"
     can_sms: bool = False  # the caller's number is known and SMS can be sent to it
     misses: int = 0  # silences and wrong keys in a row
+    # Said after the menu: "keys" (what 0, *, #, 9 do: the call's first menu) or "go_on"
+    # (another question, the main menu or the end of the call: after an answer or a booking).
+    tail: Literal["keys", "go_on"] | None = None
 
 
 class Reply(BaseModel):
@@ -35,35 +46,45 @@ class Reply(BaseModel):
     menu_only: bool = False  # the screen's texts were just heard: only the keys again
     dial: bool = False
     goodbye: bool = False  # say goodbye and hang up
+    whole: str | None = None  # the engine's reply as a screen shows it: by SMS if read briefly
 
 
 def from_engine(replies: list[Outbound], screen: Screen) -> Reply:
-    """The engine's replies for the ear: long content briefly (the full text kept for SMS),
-    a hand-off dials, the core's hang-up says goodbye."""
+    """The engine's replies for the ear (voice.py then fits each text into one prompt), a
+    hand-off dials, the core's hang-up says goodbye."""
     if not replies:  # the engine saw this message already: the current prompt again
         return Reply(screen=screen)
-    texts: list[str] = []
-    full_text = None
-    for out in replies:
-        if out.handoff is not None:
-            continue  # its text is for chats ("call 142"); the caller is put through
-        body = out.text.strip()  # the source line is for screens, not read out
-        if menu.is_long(body):
-            full_text = out.shown_text  # by SMS, with its source line
-            body = f"{menu.brief(body)}\n{tx('voice.brief_more')}"
-        texts.append(body)
+    # A hand-off's own text is for chats ("call 142"): the caller is put through instead. The
+    # source line is for screens: not read out, but sent with the text by SMS.
+    spoken = [o for o in replies if o.handoff is None and o.text.strip()]
+    texts = [o.text.strip() for o in spoken]
+    whole = "\n\n".join(o.shown_text.strip() for o in spoken) or None
     choices = [c for out in replies for c in out.choices]
+    mode = next((o.expects for o in replies if o.expects), "menu")
     new = Screen(
         seq=screen.seq,
         texts=texts,
         choices=choices,
-        full_text=full_text,
-        mode=next((o.expects for o in replies if o.expects), "menu"),
+        mode=mode,
         can_sms=screen.can_sms,
+        tail=_tail(replies, choices) if mode == "menu" else None,
     )
     if any(o.handoff is not None for o in replies):
-        return Reply(screen=new, dial=True)
-    if any(o.hangup for o in replies):  # the core ended the conversation: the call's goodbye
+        return Reply(screen=new, dial=True, whole=whole)
+    if any(o.hangup for o in replies):  # the core ended the conversation: the call's own goodbye
         said = [o.text.strip() for o in replies if not (o.hangup or o.handoff)]
         return Reply(prefix=said, goodbye=True)
-    return Reply(screen=new)
+    return Reply(screen=new, whole=whole)
+
+
+def _tail(replies: list[Outbound], choices: list[Choice]) -> Literal["go_on"] | None:
+    """ "Go on or end" after an answer, a booking, a cancellation: whatever is not a question
+    and not just a way somewhere (a menu of groups or services)."""
+    picks = {p.pick for c in choices if (p := ChoiceId.parse(c.id)) is not None}
+    if picks & QUESTION_PICKS:
+        return None
+    answered = any(o.sources or o.source_line for o in replies)
+    booked = any(o.intent in BOOKING_INTENTS for o in replies)  # booked, moved, cancelled
+    if answered or booked or not choices or not picks <= NAVIGATION_PICKS:
+        return "go_on"
+    return None

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.twilio import menu, voice_keys
-from channels.twilio.audio import AudioPrompts, speakable
+from channels.twilio.audio import AudioPrompts
 from channels.twilio.texts import tx
 from channels.twilio.voice_screen import Reply, Screen
+from channels.twilio.voice_speech import speakable
 
 GATHER_TIMEOUT_SECONDS = 6
 PHONE_TIMEOUT_SECONDS = 10
@@ -79,20 +80,29 @@ async def render(
     elif screen is not None:
         action = f"{base}/webhooks/twilio/voice/gather?seq={screen.seq}"
         gather = _gather(screen, action, hints)
-        lines = [*reply.prefix]
-        if not (reply.final or reply.menu_only):
-            lines += screen.texts
-        if screen.mode != "menu":
-            lines.append(tx(f"voice.{screen.mode}_prompt"))
-        elif reply.final:
-            lines.append(tx("voice.final_navigation"))
-        else:
-            lines += menu.menu_lines(voice_keys.entries(screen))
-            lines.append(tx("voice.navigation"))
-        await speak(gather, lines)
+        await speak(gather, prompts(reply, screen))
         response.append(gather)
         response.redirect(action, method="POST")  # if Twilio ever falls through the Gather
     return str(response)
+
+
+def prompts(reply: Reply, screen: Screen) -> list[str]:
+    """What a step with a menu says, one prompt each: what went before ("I did not hear
+    you"), the screen's texts, then its menu as one prompt (or what to type, or the last
+    chance), then the keys that always work or "go on or end"."""
+    lines = [*reply.prefix]
+    if not (reply.final or reply.menu_only):
+        lines += screen.texts
+    if screen.mode != "menu":
+        lines.append(tx(f"voice.{screen.mode}_prompt"))
+        return lines
+    if reply.final:
+        lines.append(tx("voice.final_navigation", **menu.key_values()))
+        return lines
+    lines.append(menu.menu_prompt(voice_keys.entries(screen)))
+    if screen.tail is not None:
+        lines.append(tx(f"voice.{screen.tail}", **menu.key_values()))
+    return lines
 
 
 def _gather(screen: Screen, action: str, hints: Sequence[str]) -> Gather:

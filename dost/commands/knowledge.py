@@ -58,10 +58,28 @@ def show(passport_id: str, as_json: bool) -> int:
 
     passport = default_passports().get(passport_id)
     if passport is None:
-        print(f"no passport with id {passport_id!r}", file=sys.stderr)
-        return 1
+        return show_page(passport_id, as_json)
     if as_json:
         print(json.dumps(passport_summary(passport), ensure_ascii=False, indent=2))
     else:
         print(passport_text(passport))
+    return 0
+
+
+def show_page(page_id: str, as_json: bool) -> int:
+    """A service page (knowledge/pages): its address, date, language, stored copy and parts."""
+    from knowledge.pages import default_page_knowledge
+
+    page = default_page_knowledge().pages.get(page_id)
+    if page is None:
+        print(f"no passport with id {page_id!r}, nor a service page", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(page.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return 0
+    date = page.page_date.isoformat() if page.page_date else f"none ({page.date_note})"
+    print(f"{page.id} — {page.title}\nurl: {page.url}\ndate: {date}\nlanguage: {page.language}")
+    print(f"source: {page.source_file} ({page.shown}: {page.seen})")
+    for topic, part in page.parts.items():
+        print(f"\n[{topic}{', partial' if part.partial else ''}]\n{part.text}")
     return 0

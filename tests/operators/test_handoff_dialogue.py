@@ -152,3 +152,16 @@ async def test_a_lost_console_requeues_and_tells_the_citizen(
     assert line.to(CONVERSATION)[-1].text == t("handoff.requeued")
     assert (await desk.handoff(CONVERSATION))["status"] == "queued"
     assert await live_engine.handle(say("hələ gözləyirəm")) == []  # still with the operators
+
+
+async def test_a_russian_conversation_is_handed_off_in_russian(live_engine, desk, ayla,
+                                                                line) -> None:  # fmt: skip
+    from bot.catalog import speaking
+
+    asked = await live_engine.handle(say("хочу поговорить с оператором"))
+    with speaking("ru"):
+        assert asked[-1].text == t("handoff.consent")
+        queued = await live_engine.handle(say("да"))
+        assert queued[-1].text == t("handoff.queued_unknown", ahead=0)
+        await desk.take(CONVERSATION, "ayla")
+        assert line.to(CONVERSATION)[-1].text == t("handoff.joined")
