@@ -542,8 +542,12 @@ class BookingDialogue:
 
     def _day_choices(self, p: BookingProgress) -> list[Choice]:
         today = self.clock.now().date()
-        # open_days counts from the day after `after`: start from yesterday to offer today.
-        days = self.calendar.open_days(p.center, today - timedelta(days=1), OPEN_DAYS_OFFERED)
+        # open_days counts from the day after `after`: start from yesterday to offer today,
+        # unless today's last times are already past (late in the afternoon).
+        days = self.calendar.open_days(p.center, today - timedelta(days=1), OPEN_DAYS_OFFERED + 1)
+        if days and days[0] == today and not self.calendar.slots(p.center, p.service, today):
+            days = days[1:]
+        days = days[:OPEN_DAYS_OFFERED]
         return [choice(Pick.DAY, format_date(d), d.isoformat()) for d in days]
 
     def _time_choices(self, p: BookingProgress, free: list) -> list[Choice]:

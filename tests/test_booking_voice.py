@@ -257,3 +257,17 @@ def test_the_offers_to_go_on_are_few_and_answerable(engine) -> None:
             topics = [p.argument for p in picks if p.pick is Pick.TOPIC]
             flow = engine.flows[service]
             assert all(topic in flow.menu for topic in topics), (service, topics)
+
+
+async def test_late_in_the_day_today_is_not_offered_once_its_times_are_past(engine) -> None:
+    """At 17:50 on a Friday the day's last times are gone: the days start with Monday, never
+    a day that then says it has no free time."""
+    late = engine.with_clock(FrozenClock(datetime(2026, 11, 20, 17, 50, tzinfo=BAKU)))
+    [centers] = await say(late, "test:late-day", "test", "özünüməşğulluq üçün növbəyə yazılmaq")
+    [days] = await late.handle(Inbound(conversation_id="test:late-day", channel="test",
+                                       choice=centers.choices[0].id))  # fmt: skip
+    first = ChoiceId.parse(days.choices[0].id)
+    assert first == ChoiceId(Pick.DAY, "2026-11-23")  # Monday, not Friday the 20th
+    [times] = await late.handle(Inbound(conversation_id="test:late-day", channel="test",
+                                        choice=days.choices[0].id))  # fmt: skip
+    assert times.choices and "boş vaxt qalmayıb" not in times.text
