@@ -222,7 +222,7 @@ class Dialogue:
                 await self._hand_over(state, arg or "asked", conversation_id, turn)
             case Pick.HANDOFF_NO:
                 turn.intent = "deny"
-                turn.say(t("handoff.declined"), self._main_choices())
+                turn.say(t("live.declined"), self._main_choices())
             case Pick.CENTERS:
                 self._centers(turn)
             case Pick.PAGE:
@@ -264,7 +264,7 @@ class Dialogue:
                 if consented:
                     await self._hand_over(state, turn.handoff_offer, conversation_id, turn)
                 else:
-                    turn.say(t("handoff.declined"), self._main_choices())
+                    turn.say(t("live.declined"), self._main_choices())
                 return
         # Every service the question names, in its order: each gets its own answer.
         services = [s["id"] for s in parsed.get("services") or []] or ([named] if named else [])

@@ -56,7 +56,7 @@ class CallCenterHandoff:
 def when_back(moment: datetime) -> str:
     """ "23 noyabr 2026, bazar ertəsi, saat 09:00-da" """
     hour = moment.strftime("%H:%M")  # Russian says "в 09:00", Azerbaijani "09:00-da"
-    return t("handoff.when", day=format_date(moment.date()), time=locative(hour), hour=hour)
+    return t("live.when", day=format_date(moment.date()), time=locative(hour), hour=hour)
 
 
 class LiveHandoff:
@@ -83,10 +83,10 @@ class LiveHandoff:
         if await self.desk.is_open(conversation_id):
             return None
         return Outbound(
-            text=t("handoff.consent"),
+            text=t("live.consent"),
             choices=[
-                choice(Pick.HANDOFF_YES, t("handoff.consent_yes"), reason),
-                choice(Pick.HANDOFF_NO, t("handoff.consent_no")),
+                choice(Pick.HANDOFF_YES, t("live.consent_yes"), reason),
+                choice(Pick.HANDOFF_NO, t("live.consent_no")),
             ],
             intent="human_handoff",
         )
@@ -109,7 +109,7 @@ class LiveHandoff:
             service=service,
             summary=summary,
         )
-        text = t("handoff.connecting") if placement.status != "queued" else waiting_text(placement)
+        text = t("live.connecting") if placement.status != "queued" else waiting_text(placement)
         return Outbound(
             text=text,
             choices=waiting_choices() if placement.status == "queued" else [],
@@ -120,11 +120,11 @@ class LiveHandoff:
 
     def closed_hours(self) -> Outbound:
         back = self.desk.back_at()
-        text = t("handoff.closed_hours", when=when_back(back)) if back else t("handoff.no_hours")
+        text = t("live.closed_hours", when=when_back(back)) if back else t("live.no_hours")
         return Outbound(
             text=text,
             choices=[
-                choice(Pick.CALLBACK, t("handoff.callback_offer")),
+                choice(Pick.CALLBACK, t("live.callback_offer")),
                 choice(Pick.MAIN, t("menu.back")),
             ],
             intent="human_handoff",

@@ -71,7 +71,7 @@ RUSSIAN_PLACEHOLDERS = {
     "booking.day_closed": {"center"},
     "centers.hours": {"open"},
     "handoff.call_center": {"open"},
-    "handoff.when": {"hour"},
+    "live.when": {"hour"},
 }
 
 

@@ -270,7 +270,7 @@ class Desk:
             return outcome, owner
         if await self.queue.mark_once(conversation, "joined_notice", self.now_ms()):
             await self.audit.log(operator, "take", conversation)
-            await self._tell(conversation, "handoff.joined")
+            await self._tell(conversation, "live.joined")
             await self.push.publish(BROADCAST, {"type": "queue"})
             await self._update_waiting()
         return outcome, None
@@ -337,7 +337,7 @@ class Desk:
             ex=RATING_SECONDS,
         )
         choices = [choice(Pick.RATE, str(n), n) for n in range(1, 6)]
-        await self._tell(conversation, "handoff.closed", choices)
+        await self._tell(conversation, "live.closed", choices)
         await self.audit.log(operator, "close", conversation)
         await self.push.publish(BROADCAST, {"type": "queue"})
         owner = finished.record.get("operator")
@@ -457,7 +457,7 @@ class Desk:
             await self.push.publish(
                 stream_of(m.operator), {"type": "requeued", "conversation_id": m.conversation}
             )
-            await self._tell(m.conversation, "handoff.requeued")
+            await self._tell(m.conversation, "live.requeued")
 
     async def _update_waiting(self, skip: str | None = None) -> None:
         """Citizens still in a queue whose place or wait changed get their waiting message
@@ -508,8 +508,8 @@ class Desk:
 def waiting_choices() -> list[Choice]:
     """Under the place in the queue: stop waiting, or be called back (keeping the place)."""
     return [
-        choice(Pick.LEAVE_QUEUE, t("handoff.leave_queue")),
-        choice(Pick.CALLBACK, t("handoff.callback_offer")),
+        choice(Pick.LEAVE_QUEUE, t("live.leave_queue")),
+        choice(Pick.CALLBACK, t("live.callback_offer")),
     ]
 
 
@@ -521,11 +521,11 @@ def waiting_text(placement: Placement) -> str:
     """Where a queued citizen stands: the people ahead and the estimated wait, when known."""
     ahead = max(0, (placement.position or 1) - 1)
     if placement.estimate_seconds is None:
-        return t("handoff.queued_unknown", ahead=ahead)
+        return t("live.queued_unknown", ahead=ahead)
     minutes = minutes_of(placement.estimate_seconds)
     if ahead == 0:
-        return t("handoff.queued_first", minutes=minutes)
-    return t("handoff.queued", ahead=ahead, minutes=minutes)
+        return t("live.queued_first", minutes=minutes)
+    return t("live.queued", ahead=ahead, minutes=minutes)
 
 
 def _announced(placement: Placement) -> str:

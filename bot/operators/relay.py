@@ -44,7 +44,7 @@ class Relay:
                 if left:
                     return [
                         Outbound(
-                            text=t("handoff.left_queue"),
+                            text=t("live.left_queue"),
                             choices=[choice(Pick.MAIN, t("menu.back"))],
                         )
                     ]
@@ -64,11 +64,11 @@ class Relay:
             if score is not None and await self.desk.rate(conversation, score):
                 return [
                     Outbound(
-                        text=t("handoff.rating_thanks"), choices=[choice(Pick.MAIN, t("menu.back"))]
+                        text=t("live.rating_thanks"), choices=[choice(Pick.MAIN, t("menu.back"))]
                     )
                 ]
         if pick in (Pick.RATE, Pick.LEAVE_QUEUE):  # a button of a hand-off already over
-            return [Outbound(text=t("handoff.over"), choices=[choice(Pick.MAIN, t("menu.back"))])]
+            return [Outbound(text=t("live.over"), choices=[choice(Pick.MAIN, t("menu.back"))])]
         return None
 
     async def _callback(
@@ -87,23 +87,23 @@ class Relay:
             if phone is None:
                 return [
                     Outbound(
-                        text=t("handoff.callback_bad_phone"),
+                        text=t("live.callback_bad_phone"),
                         choices=[choice(Pick.MAIN, t("menu.back"))],
                     )
                 ]
             progress.phone, progress.step = phone, "time"
             return [
                 Outbound(
-                    text=t("handoff.callback_ask_time"),
+                    text=t("live.callback_ask_time"),
                     choices=[
-                        choice(Pick.CALLBACK, t("handoff.callback_asap"), "asap"),
+                        choice(Pick.CALLBACK, t("live.callback_asap"), "asap"),
                         choice(Pick.MAIN, t("menu.back")),
                     ],
                 )
             ]
-        preferred = t("handoff.callback_asap") if argument == "asap" else (inbound.text or "")
+        preferred = t("live.callback_asap") if argument == "asap" else (inbound.text or "")
         if not preferred.strip():
-            return [Outbound(text=t("handoff.callback_ask_time"))]
+            return [Outbound(text=t("live.callback_ask_time"))]
         assert progress.phone is not None
         record = await self.desk.handoff(inbound.conversation_id)
         await self.callbacks.request(
@@ -118,7 +118,7 @@ class Relay:
         return [
             Outbound(
                 text=t(
-                    "handoff.callback_done", phone=progress.phone, preferred=preferred.strip()[:100]
+                    "live.callback_done", phone=progress.phone, preferred=preferred.strip()[:100]
                 ),
                 choices=[choice(Pick.MAIN, t("menu.back"))],
             )
@@ -127,12 +127,12 @@ class Relay:
     def _ask_phone(self, state: ConversationState) -> Outbound:
         if state.phone:
             return Outbound(
-                text=t("handoff.callback_ask_phone_known", phone=state.phone),
+                text=t("live.callback_ask_phone_known", phone=state.phone),
                 choices=[
-                    choice(Pick.CALLBACK, t("handoff.callback_this_number"), "me"),
+                    choice(Pick.CALLBACK, t("live.callback_this_number"), "me"),
                     choice(Pick.MAIN, t("menu.back")),
                 ],
             )
         return Outbound(
-            text=t("handoff.callback_ask_phone"), choices=[choice(Pick.MAIN, t("menu.back"))]
+            text=t("live.callback_ask_phone"), choices=[choice(Pick.MAIN, t("menu.back"))]
         )

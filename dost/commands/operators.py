@@ -91,13 +91,14 @@ def report(since: str | None, as_json: bool) -> int:
 
 
 async def _report(url, since, settings):
+    from bot.clock import SYSTEM_CLOCK
     from bot.operators.desk import build_desk
     from bot.report import build_report
     from knowledge.store import default_passports
 
     redis = connect(url)
     try:
-        desk = build_desk(redis, settings, _clock(), None)
+        desk = build_desk(redis, settings, SYSTEM_CLOCK, None)
         figures = await build_report(
             desk, since, target_seconds=settings.operator_answer_target_seconds
         )
@@ -105,9 +106,3 @@ async def _report(url, since, settings):
         await redis.aclose()
     names = {pid: p.name for pid, p in default_passports().items()}
     return figures, names
-
-
-def _clock():
-    from bot.clock import SYSTEM_CLOCK
-
-    return SYSTEM_CLOCK

@@ -92,8 +92,8 @@ def test_escalation_consent_alert_take_reply_close_rating(
             citizen.locator(".msg.bot", has_text="Şəxsiyyət vəsiqəsi").first.wait_for()
             message.fill("operatorla danışmaq istəyirəm")
             message.press("Enter")
-            citizen.locator(".msg.bot", has_text=t("handoff.consent")).wait_for()
-            citizen.get_by_role("button", name=t("handoff.consent_yes")).tap()
+            citizen.locator(".msg.bot", has_text=t("live.consent")).wait_for()
+            citizen.get_by_role("button", name=t("live.consent_yes")).tap()
             waiting = citizen.locator(".msg.bot[data-update-key]")
             expect(waiting).to_have_count(1)
 
@@ -111,7 +111,7 @@ def test_escalation_consent_alert_take_reply_close_rating(
             )
             expect(console.locator("#conversation-service")).to_contain_text("Özünüməşğulluq")
             expect(console.locator("#understood")).to_contain_text("ask_documents")
-            citizen.locator(".msg.bot", has_text=t("handoff.joined")).wait_for()
+            citizen.locator(".msg.bot", has_text=t("live.joined")).wait_for()
 
             # A citizen's message reaches the console live; the operator's reply the citizen.
             message.fill("Sənədləri haradan götürə bilərəm?")
@@ -127,9 +127,9 @@ def test_escalation_consent_alert_take_reply_close_rating(
             console.once("dialog", lambda dialog: dialog.accept())
             console.get_by_role("button", name=t("operator.close")).click()
             expect(console.locator("#conversation")).to_be_hidden()
-            citizen.locator(".msg.bot", has_text=t("handoff.closed")).wait_for()
+            citizen.locator(".msg.bot", has_text=t("live.closed")).wait_for()
             citizen.get_by_role("button", name="5", exact=True).last.tap()
-            citizen.locator(".msg.bot", has_text=t("handoff.rating_thanks")).wait_for()
+            citizen.locator(".msg.bot", has_text=t("live.rating_thanks")).wait_for()
             citizen.screenshot(path=str(artifacts_dir / "operator-citizen-rating.png"))
         finally:
             browser.close()

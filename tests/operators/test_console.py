@@ -196,7 +196,7 @@ def test_a_hand_off_through_the_console(client: TestClient) -> None:
         return client.post("/api/v1/chat", json={"conversation_id": conversation, **body}).json()
 
     chat(text="özünüməşğulluq proqramı üçün hansı sənədlər lazımdır")
-    assert chat(text="operatorla danışmaq istəyirəm")["replies"][-1]["text"] == t("handoff.consent")
+    assert chat(text="operatorla danışmaq istəyirəm")["replies"][-1]["text"] == t("live.consent")
     queued = chat(text="bəli")
     assert queued["handoff"] is True
 
@@ -238,7 +238,7 @@ def test_a_hand_off_through_the_console(client: TestClient) -> None:
             "closed": True
         }
     rated = chat(choice="rate:4")
-    assert rated["replies"][0]["text"] == t("handoff.rating_thanks")
+    assert rated["replies"][0]["text"] == t("live.rating_thanks")
 
     async def ratings():
         return await client.app.state.desk.ratings()

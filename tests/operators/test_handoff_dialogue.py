@@ -31,12 +31,12 @@ async def test_consent_then_queue_then_operator_then_rating(
 ) -> None:
     await live_engine.handle(say("özünüməşğulluq proqramı üçün hansı sənədlər lazımdır"))
     asked = await live_engine.handle(say("operatorla danışmaq istəyirəm"))
-    assert asked[-1].text == t("handoff.consent") and asked[-1].handoff is None
+    assert asked[-1].text == t("live.consent") and asked[-1].handoff is None
     assert not await desk.is_open(CONVERSATION)
 
     queued = await live_engine.handle(say("hə"))
     assert queued[-1].handoff is not None and queued[-1].handoff.reason == "asked"
-    assert queued[-1].text.startswith(t("handoff.queued_unknown", ahead=0)[:25])
+    assert queued[-1].text.startswith(t("live.queued_unknown", ahead=0)[:25])
     [item] = await desk.waiting()
     assert item.as_json() == {
         "conversation_id": CONVERSATION,
@@ -51,7 +51,7 @@ async def test_consent_then_queue_then_operator_then_rating(
         offer = await console.next(timeout=2)
         assert offer["type"] == "offer" and offer["conversation_id"] == CONVERSATION
         assert (await desk.take(CONVERSATION, "ayla"))[0] == "taken"
-        assert line.to(CONVERSATION)[-1].text == t("handoff.joined")
+        assert line.to(CONVERSATION)[-1].text == t("live.joined")
 
         # While ayla holds the chat the assistant says nothing; each message reaches her.
         for i in range(100):
@@ -69,11 +69,9 @@ async def test_consent_then_queue_then_operator_then_rating(
     clock.advance(minutes=4)
     assert await desk.close(CONVERSATION, "ayla")
     closing = line.to(CONVERSATION)[-1]
-    assert closing.text == t("handoff.closed") and [c.title for c in closing.choices] == list(
-        "12345"
-    )
+    assert closing.text == t("live.closed") and [c.title for c in closing.choices] == list("12345")
     thanks = await live_engine.handle(say(choice=closing.choices[4].id))
-    assert thanks[0].text == t("handoff.rating_thanks")
+    assert thanks[0].text == t("live.rating_thanks")
     [finished] = await desk.finished()
     assert (await desk.ratings())[finished["ticket"]] == 5
     assert finished["status"] == "closed" and finished["operator"] == "ayla"
@@ -87,14 +85,14 @@ async def test_consent_then_queue_then_operator_then_rating(
 async def test_a_no_keeps_the_assistant(live_engine, desk, ayla) -> None:
     await live_engine.handle(say("operator"))
     replies = await live_engine.handle(say("yox"))
-    assert replies[0].text == t("handoff.declined") and not await desk.is_open(CONVERSATION)
+    assert replies[0].text == t("live.declined") and not await desk.is_open(CONVERSATION)
     # The consent button works as well as words, and a new question drops the offer.
     asked = await live_engine.handle(say("operator"))
-    no_id = next(c.id for c in asked[-1].choices if c.title == t("handoff.consent_no"))
-    assert (await live_engine.handle(say(choice=no_id)))[0].text == t("handoff.declined")
+    no_id = next(c.id for c in asked[-1].choices if c.title == t("live.consent_no"))
+    assert (await live_engine.handle(say(choice=no_id)))[0].text == t("live.declined")
     await live_engine.handle(say("operator"))
     await live_engine.handle(say("özünüməşğulluq proqramı üçün hansı sənədlər lazımdır"))
-    assert (await live_engine.handle(say("hə")))[0].text != t("handoff.consent")
+    assert (await live_engine.handle(say("hə")))[0].text != t("live.consent")
     assert not await desk.is_open(CONVERSATION)
 
 
@@ -103,7 +101,7 @@ async def test_repeated_misunderstanding_is_the_reason(live_engine, desk, ayla) 
     failed = await live_engine.handle(say("brrr xkcd"))
     person = next(c.id for r in failed for c in r.choices if c.title == t("choice.human"))
     asked = await live_engine.handle(say(choice=person))
-    yes = next(c.id for c in asked[-1].choices if c.title == t("handoff.consent_yes"))
+    yes = next(c.id for c in asked[-1].choices if c.title == t("live.consent_yes"))
     await live_engine.handle(say(choice=yes))
     assert (await desk.handoff(CONVERSATION))["reason"] == "misunderstood"
 
@@ -111,9 +109,9 @@ async def test_repeated_misunderstanding_is_the_reason(live_engine, desk, ayla) 
 async def test_leaving_the_queue_is_abandoning_it(live_engine, desk, ayla) -> None:
     await live_engine.handle(say("operator"))
     queued = await live_engine.handle(say("bəli"))
-    leave = next(c.id for c in queued[-1].choices if c.title == t("handoff.leave_queue"))
+    leave = next(c.id for c in queued[-1].choices if c.title == t("live.leave_queue"))
     left = await live_engine.handle(say(choice=leave))
-    assert left[0].text == t("handoff.left_queue")
+    assert left[0].text == t("live.left_queue")
     assert not await desk.is_open(CONVERSATION)
     [finished] = await desk.finished()
     assert finished["status"] == "abandoned"
@@ -124,12 +122,12 @@ async def test_outside_hours_when_back_and_a_callback(live_engine, desk, ayla, c
     clock.set(clock.now().replace(hour=19))  # Friday evening
     replies = await live_engine.handle(say("operatorla danışmaq istəyirəm"))
     assert "23 noyabr 2026, bazar ertəsi, saat 09:00-da" in replies[-1].text
-    callback = next(c.id for c in replies[-1].choices if c.title == t("handoff.callback_offer"))
+    callback = next(c.id for c in replies[-1].choices if c.title == t("live.callback_offer"))
     asked = await live_engine.handle(say(choice=callback))
-    assert asked[0].text == t("handoff.callback_ask_phone")
-    assert (await live_engine.handle(say("12")))[0].text == t("handoff.callback_bad_phone")
+    assert asked[0].text == t("live.callback_ask_phone")
+    assert (await live_engine.handle(say("12")))[0].text == t("live.callback_bad_phone")
     when = await live_engine.handle(say("050 123 45 67"))
-    assert when[0].text == t("handoff.callback_ask_time")
+    assert when[0].text == t("live.callback_ask_time")
     done = await live_engine.handle(say("bazar ertəsi saat 10-dan sonra"))
     assert "+994501234567" in done[0].text
     [task] = await live_engine.relay.callbacks.all()
@@ -149,7 +147,7 @@ async def test_a_lost_console_requeues_and_tells_the_citizen(
     assert (await desk.take(CONVERSATION, "ayla"))[0] == "taken"
     clock.advance(seconds=31)
     await desk.expire()
-    assert line.to(CONVERSATION)[-1].text == t("handoff.requeued")
+    assert line.to(CONVERSATION)[-1].text == t("live.requeued")
     assert (await desk.handoff(CONVERSATION))["status"] == "queued"
     assert await live_engine.handle(say("hələ gözləyirəm")) == []  # still with the operators
 
@@ -160,8 +158,8 @@ async def test_a_russian_conversation_is_handed_off_in_russian(live_engine, desk
 
     asked = await live_engine.handle(say("хочу поговорить с оператором"))
     with speaking("ru"):
-        assert asked[-1].text == t("handoff.consent")
+        assert asked[-1].text == t("live.consent")
         queued = await live_engine.handle(say("да"))
-        assert queued[-1].text == t("handoff.queued_unknown", ahead=0)
+        assert queued[-1].text == t("live.queued_unknown", ahead=0)
         await desk.take(CONVERSATION, "ayla")
-        assert line.to(CONVERSATION)[-1].text == t("handoff.joined")
+        assert line.to(CONVERSATION)[-1].text == t("live.joined")

@@ -42,9 +42,9 @@ def test_operator_replies_by_sms_and_whatsapp(
     client.portal.call(lambda: desk.accounts.add("ayla", "uzun-bir-parol-1", "operator"))
     phone = Phone(client, address=address)
     [asked] = phone.send("operatorla danışmaq istəyirəm")
-    assert asked.startswith(t("handoff.consent"))
-    [queued] = phone.send(number_of(asked, t("handoff.consent_yes")))
-    assert queued.startswith(t("handoff.queued_unknown", ahead=0)[:30])
+    assert asked.startswith(t("live.consent"))
+    [queued] = phone.send(number_of(asked, t("live.consent_yes")))
+    assert queued.startswith(t("live.queued_unknown", ahead=0)[:30])
     conversation = f"{address.split(':')[0] if ':' in address else 'sms'}:{SENDER}"
     assert client.portal.call(desk.take, conversation, "ayla")[0] == "taken"
     assert phone.send("sənədlər barədə sualım var") == []  # the assistant is silent

@@ -45,7 +45,7 @@ def client(redis_url: str, nlu_cache: Path, tmp_path: Path, nlu, emulator: BotAP
 def consent(person: Person) -> dict:
     """Ask for a person and say yes by the button: the message with the place in the queue."""
     asked = with_buttons(person.say("operatorla danışmaq istəyirəm"))
-    assert asked["text"] == t("handoff.consent")
+    assert asked["text"] == t("live.consent")
     _, replies = person.tap(asked, "hy")
     return replies[-1]
 
@@ -57,7 +57,7 @@ def test_a_hand_off_from_telegram(client: TestClient, emulator: BotAPIEmulator,
     client.portal.call(lambda: accounts.add("ayla", PASSWORD, "operator", capacity=1))
     first.say("özünüməşğulluq proqramı üçün hansı sənədlər lazımdır")
     waiting_first = consent(first)
-    assert waiting_first["text"].startswith(t("handoff.queued_unknown", ahead=0)[:30])
+    assert waiting_first["text"].startswith(t("live.queued_unknown", ahead=0)[:30])
     second.say("özünüməşğulluq proqramı nədir")  # the same service: the same queue
     waiting = consent(second)
     assert "1 nəfər" in waiting["text"]
@@ -75,7 +75,7 @@ def test_a_hand_off_from_telegram(client: TestClient, emulator: BotAPIEmulator,
         key = (SECOND, waiting["message_id"])
         emulator.wait_until(lambda: emulator.messages[key]["text"] != waiting["text"])
         # One operator with room for one chat, 5 minutes a chat before any was handled.
-        assert emulator.messages[key]["text"] == t("handoff.queued_first", minutes=5)
+        assert emulator.messages[key]["text"] == t("live.queued_first", minutes=5)
         assert keyboard_data(emulator.messages[key]) == ["leaveq", "cb"]
         assert len(emulator.sent(SECOND)) == sent_before
 
@@ -83,7 +83,7 @@ def test_a_hand_off_from_telegram(client: TestClient, emulator: BotAPIEmulator,
         assert client.post(f"/operator/api/conversations/{cid}/take", headers=headers).json() == {
             "taken": True
         }
-        emulator.wait_until(lambda: emulator.sent(FIRST)[-1]["text"] == t("handoff.joined"))
+        emulator.wait_until(lambda: emulator.sent(FIRST)[-1]["text"] == t("live.joined"))
         client.post(f"/operator/api/conversations/{cid}/typing", headers=headers)
         assert emulator.calls_of("sendChatAction", FIRST)
 
@@ -106,10 +106,10 @@ def test_a_hand_off_from_telegram(client: TestClient, emulator: BotAPIEmulator,
         assert emulator.sent(FIRST)[-1]["text"] == "Salam, mən Aylayam. Sualınızı eşidirəm."
         client.post(f"/operator/api/conversations/{cid}/close", headers=headers)
     closing = emulator.sent(FIRST)[-1]
-    assert closing["text"] == t("handoff.closed")
+    assert closing["text"] == t("live.closed")
     assert keyboard_data(closing) == [f"rate:{n}" for n in range(1, 6)]
     _, thanks = first.tap(closing, "rate:5")
-    assert thanks[-1]["text"] == t("handoff.rating_thanks")
+    assert thanks[-1]["text"] == t("live.rating_thanks")
     (artifacts_dir / "operator-telegram-chat.json").write_text(
         json.dumps([m["text"] for m in emulator.sent(FIRST)], ensure_ascii=False, indent=2),
         encoding="utf-8",
