@@ -252,9 +252,16 @@ class BookingDialogue:
                      [choice(Pick.MOVE, t("booking.reschedule_choice"), kept.code),
                       choice(Pick.MAIN, t("menu.back"))])  # fmt: skip
 
+    def prove(self, state: Any, turn: Any, intro: str) -> None:
+        """Only prove the person's number (a notice was asked about); the flow ends with it."""
+        self._ask_identity(turn, self.begin(state, "notice"), intro)
+
     async def identified(self, state: Any, turn: Any) -> None:
         """The person's number was just proven: go on with what they were doing."""
         progress: BookingProgress = state.booking
+        if progress.purpose == "notice":
+            state.booking = None  # the caller answers what was asked
+            return
         if progress.purpose == "book":
             progress.step = "confirm"
             await self._advance(state, turn)

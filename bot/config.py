@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     operator_answer_target_seconds: int = Field(
         default=60, validation_alias="DOST_OPERATOR_ANSWER_TARGET"
     )
+    # Proactive notices (bot.notices): hours they wait outside ("21:00-09:00" Asia/Baku; empty:
+    # none), how long a mandatory notice waits for "Aldım" before the next channel, the channels
+    # per event type ("commission_decision=telegram,sms;monitoring_visit=sms"), how fast a
+    # backlog held by the quiet hours is released (notices a second), WhatsApp template ids
+    # per notice type ("commission_scheduled=HX…,commission_decision=HX…").
+    quiet_hours: str = Field(default="21:00-09:00", validation_alias="DOST_QUIET_HOURS")
+    notice_read_hours: float = Field(default=24.0, validation_alias="DOST_NOTICE_READ_HOURS")
+    notice_channels: str = Field(default="", validation_alias="DOST_NOTICE_CHANNELS")
+    notice_release_rate: float = Field(default=30.0, validation_alias="DOST_NOTICE_RELEASE_RATE")
+    whatsapp_templates: str = Field(default="", validation_alias="DOST_WHATSAPP_TEMPLATES")
+    # Requests a minute one API key may make to the notices API (GOV.UK Notify's default).
+    api_rate_per_minute: int = Field(default=3000, validation_alias="DOST_API_RATE_PER_MINUTE")
 
     @field_validator("ivr_simulator", mode="before")
     @classmethod
@@ -82,12 +94,22 @@ class Settings(BaseSettings):
         return sorted({int(h) for h in self.reminder_hours.split(",") if h.strip()}, reverse=True)
 
     @property
+    def whatsapp_template_ids(self) -> dict[str, str]:
+        return _pairs(self.whatsapp_templates, ",")
+
+    @property
     def redis_dir(self) -> Path:
         return self.data_dir / "redis"
 
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+
+def _pairs(spec: str, separator: str) -> dict[str, str]:
+    """ "a=1,b=2" → {"a": "1", "b": "2"}."""
+    pairs = (item.partition("=") for item in spec.split(separator) if item.strip())
+    return {name.strip(): value.strip() for name, _, value in pairs}
 
 
 @lru_cache(maxsize=1)

@@ -13,14 +13,21 @@ the person on one of their channels, once.
 - A transient error (a provider's 5xx or 429, the network) retries the same channel later (arq
   `Retry`, growing backoff); after the last try the next channel is tried. A permanent error marks
   the address unreachable (unless it concerned this message only, e.g. no page was open) and the
-  next channel is tried. A sender that raises instead of answering may or may not have sent: the
-  delivery stops as "ambiguous" rather than risk saying it twice.
+  next channel is tried. A sender that raises instead of answering may or may not have sent, and
+  so may a send whose worker died (its claim outlived its lease): that channel is "ambiguous" and
+  never used again for the key. A reminder stops there rather than risk saying it twice; a notice
+  (`ambiguous_next`) goes on to the next channel — never twice on one channel.
+- A message may be worded per channel (`variants`: a short SMS, a WhatsApp template).
+- A delivered message that must be acknowledged and was not (a notice's "Aldım") can be
+  `reopen`ed: that channel counts as "unread" and the next run goes on to the next channel.
 - Every attempt is recorded under the key — channel, time (the injected clock), result, error —
   and `delivery_status` reads it back.
 
 Redis (the key in a hash tag, so one delivery's data stays in one Cluster slot):
-  dost:delivery:{<key>}:status    hash: status (queued, sending, delivered, failed, ambiguous), …
-  dost:delivery:{<key>}:claims    hash: channel → sending | retry | delivered | failed
+  dost:delivery:{<key>}:status    hash: status (queued, sending, delivered, failed, ambiguous),
+                                  channel and address it was delivered to, …
+  dost:delivery:{<key>}:claims    hash: channel → sending | retry | delivered | failed | unread |
+                                  ambiguous
   dost:delivery:{<key>}:lease:<channel>   present while a send is under way
   dost:delivery:{<key>}:attempts  list of JSON attempts
 """
@@ -28,7 +35,7 @@ Redis (the key in a hash tag, so one delivery's data stays in one Cluster slot):
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from enum import StrEnum
@@ -39,7 +46,7 @@ from arq import Retry
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.logs import get_logger
 from bot.messages import Outbound
-from bot.people import DEFAULT_PREFERENCE, People
+from bot.people import DEFAULT_PREFERENCE, PHONE_CHANNELS, People
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -123,6 +130,7 @@ async def find_routes(
     person: str | None,
     addresses: Sequence[tuple[str, str]] = (),
     preference: Sequence[str] | None = None,
+    phone_channels: Sequence[str] = PHONE_CHANNELS,
 ) -> list[Route]:
     """Where a message to `person` (an id), or to `addresses` for someone not in the registry,
     may go now, best first, on `channels` (those with a sender)."""
@@ -130,7 +138,8 @@ async def find_routes(
     record = await people.get(person) if person else None
     if record is not None:
         order = tuple(preference) if preference is not None else DEFAULT_PREFERENCE
-        found = [Route(a.channel, a.address) for a in await people.routes(record, order)]
+        addresses_of = await people.routes(record, order, phone_channels)
+        found = [Route(a.channel, a.address) for a in addresses_of]
     elif addresses:
         given = [Route(c, a) for c, a in addresses if preference is None or c in preference]
         found = await people.usable(given)
@@ -143,6 +152,11 @@ def job_id(key: str) -> str:
 
 def _key(key: str, part: str) -> str:
     return f"dost:delivery:{{{key}}}:{part}"
+
+
+def delivery_attempts_key(key: str) -> str:
+    """Where a delivery's attempts are listed (a notice copies them into its history)."""
+    return _key(key, "attempts")
 
 
 def backoff(job_try: int) -> timedelta:
@@ -181,17 +195,18 @@ async def enqueue_delivery(
 
 # Claim (key, channel) for one send. KEYS: claims hash, lease key. ARGV: channel, lease ms,
 # the record's TTL in seconds.
-# Returns "claimed", "delivered" (the key went out on some channel), "failed" (this channel was
-# given up on), "busy" (another worker is sending) or "ambiguous" (a send began and its worker
-# died: it may have gone out, so it is not repeated).
+# Returns "claimed", "delivered" (the key went out on some channel), "done" (this channel was
+# given up on, left unread or is ambiguous), "busy" (another worker is sending) or "ambiguous"
+# (a send began and its worker died: it may have gone out, so the channel is never used again).
 _CLAIM = """
 for _, state in ipairs(redis.call('HVALS', KEYS[1])) do
   if state == 'delivered' then return 'delivered' end
 end
 local state = redis.call('HGET', KEYS[1], ARGV[1])
-if state == 'failed' then return 'failed' end
+if state == 'failed' or state == 'unread' or state == 'ambiguous' then return 'done' end
 if state == 'sending' then
   if redis.call('EXISTS', KEYS[2]) == 1 then return 'busy' end
+  redis.call('HSET', KEYS[1], ARGV[1], 'ambiguous')
   return 'ambiguous'
 end
 redis.call('HSET', KEYS[1], ARGV[1], 'sending')
@@ -199,6 +214,20 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return 'claimed'
 """
+
+
+# A delivered channel left unacknowledged ("unread") or found not delivered after all ("failed":
+# a call nobody heard), and the delivery open again. KEYS: claims, status. ARGV: channel, state.
+# Returns 1 when reopened, 0 when that channel was not the delivered one.
+_REOPEN = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'delivered' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], 'status', 'queued')
+redis.call('HDEL', KEYS[2], 'channel', 'address')
+return 1
+"""
+
+AMBIGUOUS_ERROR = "the send began but never reported: it may have gone out"
 
 
 class Deliveries:
@@ -212,13 +241,18 @@ class Deliveries:
         people: People | None = None,
         clock: Clock = SYSTEM_CLOCK,
         max_tries: int = MAX_TRIES,
+        phone_channels: Sequence[str] = PHONE_CHANNELS,
     ) -> None:
+        """`phone_channels`: where a person's proven number is an address of its own (SMS; a
+        call too for notices)."""
         self.redis = redis
         self.senders = senders
         self.people = people or People(redis, clock)
         self.clock = clock
         self.max_tries = max_tries
+        self.phone_channels = tuple(phone_channels)
         self._claim = redis.register_script(_CLAIM)
+        self._reopen = redis.register_script(_REOPEN)
 
     async def routes(
         self,
@@ -226,7 +260,8 @@ class Deliveries:
         addresses: Sequence[tuple[str, str]] = (),
         preference: Sequence[str] | None = None,
     ) -> list[Route]:
-        return await find_routes(self.people, self.senders.channels, person, addresses, preference)
+        return await find_routes(self.people, self.senders.channels, person, addresses, preference,
+                                 self.phone_channels)  # fmt: skip
 
     async def run(
         self,
@@ -237,7 +272,12 @@ class Deliveries:
         addresses: Sequence[tuple[str, str]] = (),
         preference: Sequence[str] | None = None,
         job_try: int = 1,
+        variants: Mapping[str, Outbound] | None = None,
+        ambiguous_next: bool = False,
     ) -> str:
+        """Deliver `message` (or its variant for a channel); "delivered", "failed", "ambiguous"
+        or "busy" (another worker is sending it right now). Raises arq's `Retry` to try the
+        same channel again later."""
         done = await self.redis.hget(_key(key, "status"), "status")
         if done in ("delivered", "ambiguous"):  # a job run again later: the record stands
             return done
@@ -246,6 +286,7 @@ class Deliveries:
             log.info("delivery has no route", key=key)
             await self._status(key, "failed", error="no route")
             return "failed"
+        ambiguous = False
         for route in routes:
             claim = await self._claim(
                 keys=[_key(key, "claims"), _key(key, f"lease:{route.channel}")],
@@ -256,27 +297,35 @@ class Deliveries:
             if claim == "ambiguous":
                 log.warning("delivery ambiguous: an earlier send never reported", key=key,
                             channel=route.channel)  # fmt: skip
-                await self._status(key, "ambiguous")
-                return "ambiguous"
-            if claim == "failed":
+                await self._attempt(key, route, None, AMBIGUOUS_ERROR, result_name="ambiguous")
+                if not ambiguous_next:
+                    await self._status(key, "ambiguous")
+                    return "ambiguous"
+                ambiguous = True
+                continue
+            if claim == "done":
                 continue
             await self._status(key, "sending")
             sender = self.senders.get(route.channel)
             assert sender is not None  # routes() kept only channels with a sender
+            wording = (variants or {}).get(route.channel, message)
             try:
-                result = await sender.send(route.address, message)
+                result = await sender.send(route.address, wording)
             except Exception as exc:
                 # A sender that fails in an unforeseen way may or may not have sent: sending
-                # again (here or elsewhere) could say it twice, so the delivery stops here.
+                # again on this channel could say it twice.
                 log.exception("sender failed", key=key, channel=route.channel)
                 await self._attempt(key, route, None, f"{type(exc).__name__}: {exc}")
-                await self._settle(key, route.channel, "failed")
-                await self._status(key, "ambiguous")
-                return "ambiguous"
+                await self._settle(key, route.channel, "ambiguous")
+                if not ambiguous_next:
+                    await self._status(key, "ambiguous")
+                    return "ambiguous"
+                ambiguous = True
+                continue
             await self._attempt(key, route, result)
             if result.outcome is Outcome.DELIVERED:
                 await self._settle(key, route.channel, "delivered")
-                await self._status(key, "delivered", channel=route.channel)
+                await self._status(key, "delivered", channel=route.channel, address=route.address)
                 log.info("delivered", key=key, channel=route.channel)
                 return "delivered"
             if result.outcome is Outcome.TRANSIENT and job_try < self.max_tries:
@@ -290,8 +339,42 @@ class Deliveries:
                 await self.people.mark_unreachable(route.channel, route.address)
             log.info("delivery channel given up", key=key, channel=route.channel,
                      error=result.error)  # fmt: skip
-        await self._status(key, "failed")
-        return "failed"
+        claims = await self.redis.hgetall(_key(key, "claims"))
+        if "unread" in claims.values():  # it did reach someone, only unacknowledged
+            final = "delivered"
+        else:
+            final = "ambiguous" if ambiguous else "failed"
+        await self._status(key, final)
+        return final
+
+    async def pending_routes(
+        self,
+        key: str,
+        person: str | None,
+        addresses: Sequence[tuple[str, str]] = (),
+        preference: Sequence[str] | None = None,
+    ) -> list[Route]:
+        """The routes a next run could still try: not delivered, given up, unread or ambiguous."""
+        claims = await self.redis.hgetall(_key(key, "claims"))
+        routes = await self.routes(person, addresses, preference)
+        return [r for r in routes if claims.get(r.channel) in (None, "retry")]
+
+    async def reopen(self, key: str, channel: str, reason: str, *, heard: bool = True) -> bool:
+        """The message delivered on `channel` was not acknowledged in time: that channel counts
+        as "unread" and a next run goes on to the next channel; with `heard` False (a call
+        nobody answered or heard to the end) it was not delivered at all ("unheard"). False
+        when `channel` is not the one it was delivered on (reopened already)."""
+        state, result = ("unread", "unread") if heard else ("failed", "unheard")
+        reopened = await self._reopen(keys=[_key(key, "claims"), _key(key, "status")],
+                                      args=[channel, state])  # fmt: skip
+        if reopened:
+            entry = {"channel": channel, "at": self.clock.now().astimezone(UTC).isoformat(),
+                     "result": result, "error": reason}  # fmt: skip
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.rpush(_key(key, "attempts"), json.dumps(entry, ensure_ascii=False))
+                pipe.expire(_key(key, "attempts"), TTL_SECONDS)
+                await pipe.execute()
+        return bool(reopened)
 
     async def _settle(self, key: str, channel: str, state: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -301,13 +384,20 @@ class Deliveries:
             await pipe.execute()
 
     async def _attempt(
-        self, key: str, route: Route, result: SendResult | None, error: str | None = None
+        self,
+        key: str,
+        route: Route,
+        result: SendResult | None,
+        error: str | None = None,
+        *,
+        result_name: str = "error",
     ) -> None:
-        """One attempt on the record; `result` None: the sender raised (`error`)."""
+        """One attempt on the record; `result` None: the sender raised or its worker died
+        (`error`, recorded as `result_name`)."""
         entry: dict[str, Any] = {
             "channel": route.channel,
             "at": self.clock.now().astimezone(UTC).isoformat(),
-            "result": result.outcome.value if result is not None else "error",
+            "result": result.outcome.value if result is not None else result_name,
         }
         if result is not None and result.error:
             entry["error"] = result.error
@@ -334,6 +424,7 @@ class DeliveryStatus:
     status: str  # queued | sending | delivered | failed | ambiguous
     channel: str | None  # where it was delivered
     attempts: list[dict[str, Any]]
+    address: str | None = None  # the address on that channel
 
 
 async def delivery_status(redis: aioredis.Redis, key: str) -> DeliveryStatus | None:
@@ -348,6 +439,7 @@ async def delivery_status(redis: aioredis.Redis, key: str) -> DeliveryStatus | N
         status=status["status"],
         channel=status.get("channel"),
         attempts=[json.loads(a) for a in attempts],
+        address=status.get("address"),
     )
 
 

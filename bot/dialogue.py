@@ -19,7 +19,10 @@ from bot.flows.compiler import main_menu, topic_for, topic_for_intent, topics
 from bot.flows.model import ServiceFlow
 from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
+from bot.notices.facts import INTENTS as NOTICE_INTENTS
+from bot.notices.facts import NoticeFacts, answer, none_known, pick, topic_of
 from bot.page_dialogue import PageDialogue
+from bot.people import Person
 from bot.sources import source_footer
 from bot.state import ConversationState
 from knowledge.centers import Centers
@@ -57,7 +60,7 @@ _FILLER = {
 }
 TOPIC_INTENTS = {t.intent for t in topics().values() if t.action is None}
 _FLOW_INTENT = {"book": "book_slot", "cancel": "cancel_booking", "reschedule": "reschedule_booking",
-                "lookup": "my_booking"}  # fmt: skip
+                "lookup": "my_booking", "notice": "application_status"}  # fmt: skip
 # A menu shows at most this many choices at once, then "more": a phone screen stays readable
 # and a caller hears a short menu.
 PAGE_SIZE = 4
@@ -104,8 +107,10 @@ class Dialogue:
         booking: BookingDialogue | None = None,
         clock: Clock = SYSTEM_CLOCK,
         pages: PageKnowledge | None = None,
+        facts: NoticeFacts | None = None,
     ) -> None:
         self.booking = booking
+        self.facts = facts  # what DOST's notices said, for their proven owner
         self.clock = clock  # "sabah", "bazar ertəsi" are read relative to its day
         self.nlu = nlu
         self.passports = passports
@@ -327,8 +332,11 @@ class Dialogue:
                 turn.intent = _FLOW_INTENT[state.booking.purpose]
                 await self.booking.on_yes_no(state, answer, turn)
                 return True
+        purpose = state.booking.purpose
         if await self.booking.on_text(state, text, parsed, turn):
-            turn.intent = _FLOW_INTENT[state.booking.purpose] if state.booking else "book_slot"
+            turn.intent = _FLOW_INTENT[state.booking.purpose if state.booking else purpose]
+            if state.booking is None and state.pending_notice:
+                await self._pending_notice(state, turn)
             return True
         # A place, a yes/no or something unclear is an attempt at the current question; any
         # other clear question means the person moved on.
@@ -356,8 +364,10 @@ class Dialogue:
                                            turn.conversation or "")  # fmt: skip
         if state.booking is not None:
             await self.booking.identified(state, turn)
-            return
-        turn.say(t("booking.contact_saved"), self._main_choices())
+        if state.booking is None and state.pending_notice:
+            await self._pending_notice(state, turn)
+        elif state.booking is None and not turn.replies:
+            turn.say(t("booking.contact_saved"), self._main_choices())
 
     def _follow_up(self, text: str, named: list[str], topic: str) -> tuple[str, str | None]:
         """The intent of "bəs X üçün?" and the topic it keeps: the previous topic (narrower
@@ -408,6 +418,9 @@ class Dialogue:
             state.service = named
             state.services = services if services and len(services) > 1 else []
         asked = self._asked(state, services)
+        state.pending_notice = None
+        if intent in NOTICE_INTENTS and await self._notice(state, intent, named, parsed, turn):
+            return
         match intent:
             case "greet":
                 if named:
@@ -466,6 +479,48 @@ class Dialogue:
                     await self._topic(state, topic.id, conversation_id, turn)
             case _:
                 turn.say(t("menu.main"), self._main_choices())
+
+    # --- the citizen's own notices -----------------------------------------------------------
+
+    async def _notice(self, state: ConversationState, intent: str, named: str | None,
+                      parsed: dict | None, turn: Turn) -> bool:  # fmt: skip
+        """A question about the citizen's commission, decision, monitoring visit or status:
+        the stored fact to its proven owner; anyone else is asked to prove their number first.
+        False: not answered here (the program's own commission, asked without proof)."""
+        if self.facts is None:
+            return False
+        topic = topic_of(intent, parsed["text"] if parsed else "")
+        person = await self.facts.owner(state.person_id, turn.conversation or "")
+        if person is None:
+            if intent == "commission_date" and named and topic == "commission":
+                return False  # about the program: the passport answers
+            state.pending_notice = topic
+            if self.booking is not None:
+                self.booking.prove(state, turn, t("notice.facts.verify_first"))
+            else:
+                turn.say(t("notice.facts.verify_first"))
+            return True
+        await self._notice_answer(topic, person, turn)
+        return True
+
+    async def _pending_notice(self, state: ConversationState, turn: Turn) -> None:
+        """The number was just proven: answer the notice question asked before."""
+        topic, state.pending_notice = state.pending_notice, None
+        assert self.facts is not None and topic is not None
+        person = await self.facts.owner(state.person_id, turn.conversation or "")
+        if person is not None:
+            await self._notice_answer(topic, person, turn)
+
+    async def _notice_answer(self, topic: str, person: Person, turn: Turn) -> None:
+        assert self.facts is not None
+        found = pick(topic, await self.facts.about(person))
+        if found is None:
+            turn.say(none_known(topic), self._main_choices())
+            return
+        names = {pid: p.display_name for pid, p in self.passports.items()}
+        out = answer(*found, names)
+        source = out.source_line if self.show_sources else None
+        turn.say(out.text, self._main_choices(), source_line=source, service=out.service)
 
     # --- services and topics -------------------------------------------------------------
 

@@ -28,6 +28,8 @@ from bot.handoff import CallCenterHandoff, HandoffPoint, LiveHandoff
 from bot.identity import Identity
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
+from bot.notices.ack import Acknowledgements
+from bot.notices.facts import NoticeFacts
 from bot.operators.desk import GENERAL_SKILL, Desk, ticket_of
 from bot.operators.desk import OPEN as OPEN_STATUSES
 from bot.operators.relay import Relay
@@ -62,11 +64,14 @@ class Engine:
         clock: Clock = SYSTEM_CLOCK,
         send_sms: SendSms | None = None,
         desk: Desk | None = None,
+        acknowledgements: Acknowledgements | None = None,
     ) -> None:
         """With `reminders`, every booking change keeps its reminder jobs in step (the
         reminders must read the same clock). `send_sms` carries one-time codes; without it
         no code can be sent and a web chat cannot prove a number. With the operators' `desk`,
-        "a person" is a live operator whenever operator accounts exist."""
+        "a person" is a live operator whenever operator accounts exist. With
+        `acknowledgements`, "Aldım" (a button or the word) acknowledges the notices waiting for
+        it."""
         self.redis, self.nlu, self.passports, self.centers = redis, nlu, passports, centers
         self.flows = compile_flows(passports)
         self.desk = desk
@@ -79,6 +84,7 @@ class Engine:
         self.reminders = reminders
         self.clock = clock
         self.send_sms = send_sms or _no_sms
+        self.acknowledgements = acknowledgements
         self.store = StateStore(redis, ttl_seconds, clock)
         self.people = People(redis, clock)
         calendar = SlotCalendar(centers, passports, clock=clock)
@@ -99,6 +105,7 @@ class Engine:
             show_sources=show_sources,
             booking=booking,
             clock=clock,
+            facts=NoticeFacts(redis, self.people),
         )
 
     def with_clock(self, clock: Clock, send_sms: SendSms | None = None) -> Engine:
@@ -124,6 +131,7 @@ class Engine:
             clock=clock,
             send_sms=send_sms or self.send_sms,
             desk=self.desk,
+            acknowledgements=self.acknowledgements,
         )
 
     def skill_of(self, service: str | None) -> str:
@@ -153,6 +161,12 @@ class Engine:
                         relayed = await self.relay.intercept(state, inbound)
                     if relayed is not None:
                         return await self._relayed(inbound, state, relayed)
+                acknowledged = await self._acknowledged(inbound)
+                if acknowledged is not None:
+                    await self._consent(conversation, None)
+                    for out in acknowledged:
+                        await self.store.record(conversation, "bot", out.text, intent=out.intent)
+                    return acknowledged
                 turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
                 await self._note_outcome(inbound, state, turn.intent, turn.service, turn.replies)
@@ -229,6 +243,12 @@ class Engine:
             await self.store.save(conversation, state)
         return result
 
+    async def _acknowledged(self, inbound: Inbound) -> list[Outbound] | None:
+        """ "Aldım" for a notice waiting for it: the thanks, and no dialogue turn."""
+        if self.acknowledgements is None:
+            return None
+        return await self.acknowledgements.on_inbound(inbound)
+
     async def _consent(self, conversation: str, intent: str | None) -> None:
         """Writing makes the conversation's address reachable and the person's last channel;
         "stop sending me notices" opts the address out (the answer says so)."""
@@ -269,6 +289,7 @@ def build_engine(
     clock: Clock = SYSTEM_CLOCK,
     send_sms: SendSms | None = None,
     desk: Desk | None = None,
+    acknowledgements: Acknowledgements | None = None,
 ) -> Engine:
     """The engine over the packaged knowledge base and the cached NLU model, on the real time
     unless given another clock; with `reminders`, every booking change keeps its reminder jobs
@@ -287,4 +308,5 @@ def build_engine(
         clock=clock,
         send_sms=send_sms,
         desk=desk,
+        acknowledgements=acknowledgements,
     )

@@ -86,6 +86,10 @@ class Outbound(BaseModel):
     # A later message with the same key replaces this one where a screen can (the web chat,
     # Telegram): a citizen's place in the operators' queue, updated as it changes.
     update_key: str | None = None
+    # A pre-approved template a channel sends instead of the text where free text is not allowed
+    # (WhatsApp outside its 24-hour window): its name and values.
+    template: str | None = None
+    template_values: dict[str, str] = Field(default_factory=dict)
     # Metadata for channels, logs and tests; never shown as such.
     intent: str | None = None
     service: str | None = None

@@ -44,6 +44,7 @@ UNREACHABLE_KEY = PREFIX + "unreachable"
 
 # Channels a person can be reached on, in the default order for messages we send first.
 DEFAULT_PREFERENCE = ("telegram", "whatsapp", "sms", "web", "voice")
+PHONE_CHANNELS = ("sms",)  # a proven number reaches them without an address of its own
 
 
 class Reachable(Protocol):
@@ -170,11 +171,17 @@ class People:
                 Address(channel=channel, address=address, proof=proof, added_at=now,
                         last_used=now),
             ]  # fmt: skip
-            person.last_channel = channel
+            if proof is not Proof.STAFF:  # a number staff gave was not used by the person
+                person.last_channel = channel
             if fin:
                 person.fin = fin.upper()
             await self._save(person)
             return person
+
+    async def link_fin(self, person: Person, fin: str) -> None:
+        """DOST's back office says whose FIN this is (the person is found by it from now on)."""
+        person.fin = fin.upper()
+        await self._save(person)
 
     async def used(self, person: Person, channel: str, address: str) -> None:
         """The person wrote on this address just now (their preferred channel is the last)."""
@@ -230,11 +237,15 @@ class People:
         return not await self.redis.sismember(UNREACHABLE_KEY, address_key(channel, address))
 
     async def routes(
-        self, person: Person, preference: Sequence[str] = DEFAULT_PREFERENCE
+        self,
+        person: Person,
+        preference: Sequence[str] = DEFAULT_PREFERENCE,
+        phone_channels: Sequence[str] = PHONE_CHANNELS,
     ) -> list[Address]:
         """Where a message we send first may go, best first: the person's addresses on the
         preferred channels, opted-out and unreachable ones left out. The channel they used last
-        comes first when it is among the preferred ones."""
+        comes first when it is among the preferred ones. A proven number is an address on
+        `phone_channels` (SMS; notices also call it) even if the person never used them."""
         order = list(preference)
         if person.last_channel in order:
             order.remove(person.last_channel)
@@ -242,9 +253,8 @@ class People:
         candidates: list[Address] = []
         for channel in order:
             item = person.address(channel)
-            if item is None and channel == "sms" and person.phone and person.phone_proof:
-                # A proven number can take an SMS even if the person never wrote by SMS.
-                item = Address(channel="sms", address=sms_address(person.phone),
+            if item is None and channel in phone_channels and person.phone and person.phone_proof:
+                item = Address(channel=channel, address=sms_address(person.phone),
                                proof=person.phone_proof, added_at=self.clock.now())  # fmt: skip
             if item is not None:
                 candidates.append(item)

@@ -24,7 +24,7 @@ class EligibilityProgress(BaseModel):
 
 
 class BookingProgress(BaseModel):
-    purpose: Literal["book", "lookup", "cancel", "reschedule"]
+    purpose: Literal["book", "lookup", "cancel", "reschedule", "notice"]  # notice: proof only
     step: Literal[
         "service", "center", "day", "time", "identity", "verify_code", "confirm", "pick",
         "cancel_confirm",
@@ -54,6 +54,7 @@ class ConversationState(BaseModel):
     topic: str | None = None  # the last topic answered
     subject: str | None = None  # the service pages' subject being talked about (no passport)
     pending_topic: str | None = None  # asked before a service was known
+    pending_notice: str | None = None  # a notice asked about before the number was proven
     choices: dict[str, str] = Field(default_factory=dict)  # valid choice id → title
     more_choices: dict[str, str] = Field(default_factory=dict)  # the menu's pages not yet shown
     last_texts: list[str] = Field(default_factory=list)  # the last answer, for "repeat"

@@ -1,5 +1,9 @@
-"""The job worker (arq): booking reminders and deliveries now, notifications later. Runs as
-`dost worker`, or inside `dost serve` unless DOST_INPROCESS_WORKER=false."""
+"""The job worker (arq): booking reminders, deliveries, notices and their status callbacks. Runs
+as `dost worker`, or inside `dost serve` unless DOST_INPROCESS_WORKER=false.
+
+It polls the queue every 50 ms: a notice posted to an idle system should leave at once, and a
+worker with all its slots waiting on Telegram's rate limit takes the next job as soon as one
+finishes (a second's poll would cap it at `max_jobs` a second)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,11 @@ from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.delivery import Deliveries, Senders
+from bot.notices import callbacks
+from bot.notices.job import JOB as NOTICE_JOB
+from bot.notices.job import NoticeJobs, send_notice
+from bot.notices.policy import NoticeConfig
+from bot.notices.testmode import simulated_senders
 from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import JOB, send_booking_reminder
@@ -40,9 +49,11 @@ def build_worker(
     handle_signals: bool = True,
     burst: bool = False,
     max_burst_jobs: int = -1,
+    notices: NoticeConfig | None = None,
 ) -> Worker:
-    """The worker; jobs find the clock, Redis, the booking store and deliveries in their
-    context. Without `senders` nothing can be delivered (every delivery fails: no route)."""
+    """The worker; jobs find the clock, Redis, the booking store, deliveries and notices in
+    their context. Without `senders` nothing can be delivered (every delivery fails: no route);
+    `notices` (quiet hours, read deadline, channels per type) defaults to NoticeConfig()."""
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
 
@@ -56,11 +67,24 @@ def build_worker(
         ctx["deliveries"] = Deliveries(
             ctx["redis"], ctx["senders"], people=People(ctx["redis"], clock), clock=clock
         )
+        # A test key's notices take the same path to simulated channels (bot.notices.testmode).
+        simulated = Deliveries(ctx["redis"], simulated_senders(ctx["redis"]),
+                               people=People(ctx["redis"], clock), clock=clock)  # fmt: skip
+        # Notices also call a proven number (a reminder does not).
+        noticing = Deliveries(ctx["redis"], ctx["senders"], people=People(ctx["redis"], clock),
+                              clock=clock, phone_channels=("sms", "voice"))  # fmt: skip
+        ctx["notices"] = NoticeJobs(ctx["redis"], ctx["arq"], noticing, simulated,
+                                    notices or NoticeConfig(), clock)  # fmt: skip
+        import httpx
+
+        ctx["http"] = httpx.AsyncClient()  # status callbacks
 
     async def shutdown(ctx: dict) -> None:
         # A worker stopped while starting has only part of its context.
         if "senders" in ctx:
             await ctx["senders"].aclose()
+        if "http" in ctx:
+            await ctx["http"].aclose()
         if "arq" in ctx and "redis" in ctx:
             await ctx["redis"].aclose()
 
@@ -68,6 +92,8 @@ def build_worker(
         functions=[
             func(send_booking_reminder, name=JOB, max_tries=3),
             func(delivery.deliver, name=delivery.JOB, max_tries=delivery.MAX_TRIES),
+            func(send_notice, name=NOTICE_JOB, max_tries=delivery.MAX_TRIES),
+            func(callbacks.notice_callback, name=callbacks.JOB, max_tries=callbacks.MAX_TRIES),
         ],
         redis_settings=RedisSettings.from_dsn(redis_url),
         on_startup=startup,
@@ -75,6 +101,6 @@ def build_worker(
         handle_signals=handle_signals,
         burst=burst,
         max_burst_jobs=max_burst_jobs,
-        poll_delay=1.0,
+        poll_delay=0.05,
         keep_result=24 * 3600,
     )

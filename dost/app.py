@@ -13,6 +13,9 @@ from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
+from bot.notices.ack import Acknowledgements
+from bot.notices.intake import Intake
+from bot.notices.policy import NoticeConfig
 from bot.operators.desk import build_desk
 from bot.operators.timers import run_expiry
 from bot.people import People
@@ -24,7 +27,7 @@ from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from channels.web_push import web_push_router
-from dost import api_v1
+from dost import api_events, api_v1
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             url = embedded.start()
         app.state.redis = connect(url)
         app.state.arq = arq_pool(url)
+        notices = NoticeConfig.from_settings(settings)
         reminders = Reminders(
             app.state.arq, settings.reminder_offsets, clock,
             people=People(app.state.redis, clock), channels=sender_channels(settings),
@@ -57,17 +61,21 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings), desk=app.state.desk,
+            acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
         timers = asyncio.create_task(run_expiry(app.state.desk))
         worker = None
         if settings.inprocess_worker:
             worker = build_worker(
-                url, clock=clock, senders=senders_factory(settings), handle_signals=False
-            )
+                url, clock=clock, senders=senders_factory(settings), handle_signals=False,
+                notices=notices,
+            )  # fmt: skip
             worker_task = asyncio.create_task(worker.async_run())
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()
+        services = {pid: p.display_name for pid, p in app.state.engine.passports.items()}
+        app.state.intake = Intake(app.state.redis, app.state.arq, services, notices, clock)
         try:
             yield
         finally:
@@ -112,9 +120,11 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             settings,
             engine_getter=lambda request: request.app.state.engine,
             redis_getter=lambda request: request.app.state.redis,
+            acknowledgements_getter=lambda request: request.app.state.engine.acknowledgements,
         )
     )
     app.include_router(api_v1.router)
+    app.include_router(api_events.router)
     # The operator console at /operator (pages, JSON API, WebSocket; all behind login).
     app.include_router(
         operator_router(

@@ -60,7 +60,13 @@ def _test_stories(args: argparse.Namespace) -> int:
 def _apikeys_create(args: argparse.Namespace) -> int:
     from dost.commands.apikeys import create
 
-    return create(args.name)
+    return create(args.name, kind=args.kind, callback_url=args.callback_url, rate=args.rate)
+
+
+def _events_import(args: argparse.Namespace) -> int:
+    from dost.commands.events import import_file
+
+    return import_file(args.file, args.owner)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -149,7 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
     asub = apikeys.add_subparsers(dest="apikeys_command", metavar="ACTION", required=True)
     acreate = asub.add_parser("create", help="create a key; it is printed once, only its hash kept")
     acreate.add_argument("--name", required=True)
+    acreate.add_argument(
+        "--kind", choices=["live", "test"], default="live",
+        help="test: notices go nowhere outside; magic numbers produce each outcome",
+    )  # fmt: skip
+    acreate.add_argument("--callback-url", default=None, help="where status callbacks are POSTed")
+    acreate.add_argument("--rate", type=int, default=None, help="requests a minute (notices API)")
     acreate.set_defaults(func=_apikeys_create)
+
+    events = sub.add_parser("events", help="events from DOST's back office (notices)")
+    esub = events.add_subparsers(dest="events_command", metavar="ACTION", required=True)
+    eimport = esub.add_parser("import", help="events from a CSV file; problems by row and column")
+    eimport.add_argument("file", metavar="FILE.csv")
+    eimport.add_argument("--as", dest="owner", default="cli",
+                         help="the API key (its name) the notifications belong to")  # fmt: skip
+    eimport.set_defaults(func=_events_import)
 
     telegram = sub.add_parser("telegram", help="the Telegram channel: polling, webhook set-up")
     tgsub = telegram.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)

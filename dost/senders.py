@@ -28,11 +28,14 @@ def sender_channels(settings: Settings) -> frozenset[str]:
         channels.add("sms")
     if _twilio_on(settings) and settings.twilio_whatsapp_number:
         channels.add("whatsapp")
+    if _twilio_on(settings) and settings.twilio_voice_number and settings.public_base_url:
+        channels.add("voice")  # Twilio fetches the call's TwiML from PUBLIC_BASE_URL
     return frozenset(channels)
 
 
 def senders_factory(settings: Settings) -> SendersFactory:
     def build(redis: aioredis.Redis) -> Senders:
+        from bot.channel_state import ChannelState
         from bot.push import Push
         from bot.receipts import Receipts
         from channels.web_push import WebSender
@@ -43,14 +46,26 @@ def senders_factory(settings: Settings) -> SendersFactory:
             from channels.telegram.channel import build_sender, make_bot
 
             senders.register(build_sender(make_bot(settings), redis, settings))
-        if channels & {"sms", "whatsapp"}:
-            from channels.twilio import build_messenger
-            from channels.twilio.messaging import TwilioSender
+        if channels & {"sms", "whatsapp", "voice"}:
+            from channels.twilio.messaging import Messenger, TwilioSender, status_callback_url
+            from channels.twilio.voice_notice import NoticeCaller
 
-            messenger = build_messenger(settings)
-            assert messenger is not None
+            assert settings.twilio_account_sid and settings.twilio_auth_token
+            messenger = Messenger(
+                settings.twilio_account_sid, settings.twilio_auth_token,
+                api_base=settings.twilio_api_base, sms_from=settings.twilio_sms_number,
+                whatsapp_from=settings.twilio_whatsapp_number,
+                status_callback=status_callback_url(settings.public_base_url),
+            )  # fmt: skip
+            state = ChannelState(redis, "twilio")
             for channel in sorted(channels & {"sms", "whatsapp"}):
-                senders.register(TwilioSender(messenger, channel, Receipts(redis)))
+                sender = TwilioSender(messenger, channel, Receipts(redis), state=state,
+                                      templates=settings.whatsapp_template_ids)  # fmt: skip
+                senders.register(sender)
+            if "voice" in channels:
+                assert settings.twilio_voice_number and settings.public_base_url
+                senders.register(NoticeCaller(messenger, settings.twilio_voice_number,
+                                              settings.public_base_url, state))  # fmt: skip
         return senders
 
     return build

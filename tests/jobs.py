@@ -11,6 +11,7 @@ from arq.connections import ArqRedis
 from arq.constants import default_queue_name
 
 from bot.clock import BAKU, FrozenClock
+from bot.notices.policy import NoticeConfig
 from bot.worker import SendersFactory, build_worker
 
 
@@ -34,6 +35,7 @@ async def run_due_jobs(
     *,
     until: datetime | None = None,
     on_jobs: Callable[[], None] | None = None,
+    notices: NoticeConfig | None = None,
 ) -> int:
     """Run every job due by `until` (default: now) in real burst workers, in time order, moving
     the clock forward to each job's time (retries included); returns the jobs started."""
@@ -50,7 +52,7 @@ async def run_due_jobs(
             clock.set(max(clock.now(), due))
             continue
         worker = build_worker(redis_url, clock=clock, senders=senders, handle_signals=False,
-                              burst=True, max_burst_jobs=ready)  # fmt: skip
+                              burst=True, max_burst_jobs=ready, notices=notices)  # fmt: skip
         try:
             await worker.async_run()
         finally:

@@ -41,12 +41,13 @@ def fake_api() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def client(redis_url: str, tmp_path: Path, nlu_cache: Path, nlu, fake_api: FakeTwilio):
+def client(redis_url: str, tmp_path: Path, nlu_cache: Path, nlu, fake_api: FakeTwilio, clock):
+    """The app on a frozen Friday morning: a booking finds free times whatever the hour."""
     shutil.copytree(nlu_cache, tmp_path / "cache")
     settings = twilio_settings(
         redis_url, tmp_path, fake_api.url, TWILIO_WHATSAPP_NUMBER="+14155238886"
     )
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, clock)) as c:
         yield c
 
 

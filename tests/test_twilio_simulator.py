@@ -115,10 +115,10 @@ class Browser:
 
 
 def test_a_call_from_the_page_with_twilio_configured_and_switched_on(
-    redis_url: str, data_dir: Path, fake_api: FakeTwilio
+    redis_url: str, data_dir: Path, fake_api: FakeTwilio, clock
 ) -> None:
     settings = twilio_settings(redis_url, data_dir, fake_api.url, DOST_IVR_SIMULATOR=True)
-    app = create_app(settings)
+    app = create_app(settings, clock)
     seen: list[tuple[str, bool]] = []
 
     @app.middleware("http")
@@ -225,8 +225,9 @@ def test_a_step_without_a_session_is_refused(demo_settings: Settings) -> None:
 
 
 @pytest.fixture
-def demo_server(demo_settings: Settings) -> Iterator[str]:
-    with serve_in_thread(create_app(demo_settings)) as url:
+def demo_server(demo_settings: Settings, clock) -> Iterator[str]:
+    """The app on a frozen Friday morning: a booking finds free times whatever the hour."""
+    with serve_in_thread(create_app(demo_settings, clock)) as url:
         yield url
 
 

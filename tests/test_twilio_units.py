@@ -263,3 +263,20 @@ def test_twiml_builders_render_gather_attributes() -> None:
         'language="az-AZ"',
     ):
         assert attribute in xml
+
+
+def test_the_engines_own_more_is_five_after_the_phones_pages() -> None:
+    more = Choice(id="more", title="Digər seçimlər")
+    few = menu.keypad([*choices(3), more])
+    assert [(e.digit, e.value) for e in few] == [
+        ("1", "c1"),
+        ("2", "c2"),
+        ("3", "c3"),
+        ("5", "more"),
+    ]
+    many = [*choices(6), more, Choice(id="bm", title="Digər vaxtlar")]
+    first, last = menu.keypad(many, page=0), menu.keypad(many, page=1)
+    assert [(e.digit, e.value) for e in first][-1] == ("5", menu.NEXT_PAGE)
+    assert [(e.digit, e.value) for e in last] == [("1", "c5"), ("2", "c6"), ("5", "more")]
+    said = menu.menu_prompt(last)  # the phone's own words for 5, not the engine's button
+    assert tx("voice.menu_more", digit="5") in said and "Digər seçimlər üçün" not in said

@@ -60,8 +60,9 @@ def twilio_settings(redis_url: str, data_dir: Path, api_base: str, **extra: obje
 
 
 @pytest.fixture
-def client(redis_url: str, data_dir: Path, fake_api: FakeTwilio) -> Iterator[TestClient]:
-    with TestClient(create_app(twilio_settings(redis_url, data_dir, fake_api.url))) as c:
+def client(redis_url: str, data_dir: Path, fake_api: FakeTwilio, clock) -> Iterator[TestClient]:
+    """The app on a frozen Friday morning: a booking finds free times whatever the hour."""
+    with TestClient(create_app(twilio_settings(redis_url, data_dir, fake_api.url), clock)) as c:
         yield c
 
 

@@ -4,7 +4,8 @@ here (the TWILIO_API_BASE setting).
 
 POST /2010-04-01/Accounts/<sid>/Messages.json checks HTTP Basic auth (account SID and auth
 token), records the form and answers 201 with the JSON Twilio returns, or the error a test
-asked for (`fail_next`: a status and Twilio's error code). Anything else is 404.
+asked for (`fail_next`: a status and Twilio's error code). POST .../Calls.json (an outbound
+call) is recorded in `calls` the same way. Anything else is 404.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class FakeTwilio:
     auth_token: str
     url: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str]] = field(default_factory=list)
     rejected: int = 0
     failures: list[tuple[int, int]] = field(default_factory=list)  # (status, code), in order
 
@@ -40,8 +42,7 @@ class FakeTwilio:
     def app(self) -> FastAPI:
         app = FastAPI()
 
-        @app.post("/2010-04-01/Accounts/{sid}/Messages.json")
-        async def create_message(sid: str, request: Request) -> JSONResponse:
+        async def refused(sid: str, request: Request) -> JSONResponse | None:
             expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
             if (
                 sid != self.account_sid
@@ -51,13 +52,33 @@ class FakeTwilio:
                 return JSONResponse(
                     {"code": 20003, "message": "Authenticate", "status": 401}, status_code=401
                 )
-            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
             if self.failures:
                 status, code = self.failures.pop(0)
                 return JSONResponse(
                     {"code": code, "message": f"Error {code}", "more_info": "", "status": status},
                     status_code=status,
                 )
+            return None
+
+        @app.post("/2010-04-01/Accounts/{sid}/Calls.json")
+        async def create_call(sid: str, request: Request) -> JSONResponse:
+            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            if (error := await refused(sid, request)) is not None:
+                return error
+            call_sid = "CA" + secrets.token_hex(16)
+            self.calls.append({**form, "Sid": call_sid})
+            return JSONResponse(
+                {"account_sid": sid, "sid": call_sid, "status": "queued", "to": form.get("To"),
+                 "from": form.get("From"), "direction": "outbound-api",
+                 "uri": f"/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json"},
+                status_code=201,
+            )  # fmt: skip
+
+        @app.post("/2010-04-01/Accounts/{sid}/Messages.json")
+        async def create_message(sid: str, request: Request) -> JSONResponse:
+            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            if (error := await refused(sid, request)) is not None:
+                return error
             message_sid = "SM" + secrets.token_hex(16)
             self.messages.append({**form, "Sid": message_sid})
             now = format_datetime(datetime.now(UTC), usegmt=True)

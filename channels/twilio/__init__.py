@@ -1,9 +1,11 @@
 """Twilio channels: the phone line (voice IVR), SMS and WhatsApp, and the IVR simulator.
 
-`twilio_router(settings, engine_getter, redis_getter)` is all the composition root needs:
+`twilio_router(settings, engine_getter, redis_getter, acknowledgements_getter)` is all the
+composition root needs:
 - GET /audio/<key>.wav — the prompts (always on: the simulator plays them too);
-- /webhooks/twilio/voice… and /webhooks/twilio/messaging… — only with TWILIO_ACCOUNT_SID and
-  TWILIO_AUTH_TOKEN set; without them one log line says the Twilio channels are off;
+- /webhooks/twilio/voice… (the phone line, and the calls that play notices) and
+  /webhooks/twilio/messaging… — only with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN set; without
+  them one log line says the Twilio channels are off;
 - /simulator/ivr — by default only while Twilio is not configured (`simulator_enabled`).
 """
 
@@ -26,6 +28,7 @@ from channels.twilio.security import Signatures
 from channels.twilio.simulator import simulator_router, simulator_voice
 from channels.twilio.texts import words
 from channels.twilio.voice import VoiceChannel
+from channels.twilio.voice_notice import NoticeCalls, notice_call_router
 from channels.twilio.voice_routes import voice_router
 from channels.twilio.voice_twiml import speech_hints
 
@@ -66,6 +69,7 @@ def twilio_router(
     settings: Settings,
     engine_getter: Callable[[Request], Any],
     redis_getter: Callable[[Request], aioredis.Redis],
+    acknowledgements_getter: Callable[[Request], Any] = lambda request: None,
 ) -> APIRouter:
     router = APIRouter()
     messenger = build_messenger(settings)
@@ -81,6 +85,10 @@ def twilio_router(
         router.include_router(
             messaging_router(messaging, signatures, base, engine_getter, redis_getter)
         )
+        router.include_router(
+            notice_call_router(NoticeCalls(voice.audio), signatures, base, redis_getter,
+                               acknowledgements_getter)
+        )  # fmt: skip
         if not base:
             log.warning(
                 "PUBLIC_BASE_URL is not set: Twilio signatures are checked against the URL "

@@ -18,6 +18,14 @@ Outbound messages (`Messenger.send`) go through Twilio's REST API with the async
 for status callbacks at POST /webhooks/twilio/messaging/status, kept by the core's receipts
 (`bot.receipts`). `TwilioSender` is the delivery `Sender` for "sms" and "whatsapp".
 
+WhatsApp allows free text only within 24 hours of the person's last message (the session
+window, noted on every inbound WhatsApp message). Outside it a message that names a template
+(`Outbound.template`, e.g. a notice) goes as that approved template — its Content SID from
+DOST_WHATSAPP_TEMPLATES, its values as content variables — or, with no approved template, is
+not sent (a permanent error for this message: delivery takes the next channel). Other messages
+are sent as they are; Twilio refuses them outside the window (error 63016), which delivery also
+treats as "this message, not this address".
+
 The channel's records, kept by the core's channel state (namespace "twilio"):
 msg:choices:<conversation> (the last numbered choices), msg:known:<conversation>,
 msg:reply:<MessageSid> (the cached TwiML), and the lock lock:<conversation>.
@@ -26,11 +34,14 @@ msg:reply:<MessageSid> (the cached TwiML), and the lock lock:<conversation>.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channel_state import ChannelState
@@ -52,6 +63,7 @@ log = get_logger("dost.twilio.messaging")
 
 NAMESPACE = "twilio"
 REPLY_TTL_SECONDS = 24 * 3600
+WHATSAPP_WINDOW_SECONDS = 24 * 3600
 TWIML_TYPE = "application/xml"
 # Twilio error codes that mean the number itself cannot take messages from us.
 ADDRESS_GONE_CODES = {
@@ -63,10 +75,28 @@ ADDRESS_GONE_CODES = {
     63003,  # WhatsApp: invalid destination
     63024,  # WhatsApp: invalid message recipient
 }
+# What a request to Twilio's REST API can fail with: its answer, or no answer at all.
+SENDING_ERRORS = (TwilioRestException, TimeoutError, aiohttp.ClientError, OSError)
+
+
+def failed_send(exc: BaseException) -> SendResult:
+    """A failed request to Twilio as a delivery result: worth retrying (429, 5xx, no answer)
+    or not, and whether the number itself cannot take messages from us."""
+    if not isinstance(exc, TwilioRestException):
+        return SendResult.transient(f"{type(exc).__name__}: {exc}")
+    error = f"twilio {exc.status} {exc.code}: {exc.msg}"
+    if exc.status == 429 or exc.status >= 500:
+        return SendResult.transient(error)
+    return SendResult.permanent(error, address_gone=exc.code in ADDRESS_GONE_CODES)
 
 
 EngineGetter = Callable[[Request], ChatEngine]
 RedisGetter = Callable[[Request], "aioredis.Redis"]
+
+
+def window_name(address: str) -> str:
+    """The record that a WhatsApp address wrote within the last 24 hours."""
+    return f"msg:window:{address}"
 
 
 def address_parts(address: str) -> tuple[str, str]:
@@ -112,6 +142,24 @@ class Messenger:
         channel, _ = address_parts(to)
         return bool(self.whatsapp_from if channel == "whatsapp" else self.sms_from)
 
+    def _from(self, to: str) -> str:
+        channel, _ = address_parts(to)
+        sender = self.whatsapp_from if channel == "whatsapp" else self.sms_from
+        if not sender:
+            raise RuntimeError(f"no Twilio number configured for {channel}")
+        if channel == "whatsapp" and not sender.startswith("whatsapp:"):
+            sender = f"whatsapp:{sender}"
+        return sender
+
+    async def _create(self, **fields: Any) -> str:
+        if self.status_callback:
+            fields["status_callback"] = self.status_callback
+        # One request at a time per client: twilio's AsyncTwilioHttpClient keeps the last
+        # response on the client, and a concurrent request can make another's come back None.
+        async with self._one_at_a_time():
+            message = await self.client.messages.create_async(**fields)
+        return message.sid
+
     async def send(self, to: str, body: str) -> list[str]:
         """Send `body` (split into messages of at most 1600 characters); the message SIDs.
         Consent is the caller's to check (the registry's opt-outs); nothing is ever sent to a
@@ -119,52 +167,71 @@ class Messenger:
         if is_simulated(to):
             log.info("outbound message not sent: simulated number")
             return []
-        channel, _ = address_parts(to)
-        sender = self.whatsapp_from if channel == "whatsapp" else self.sms_from
-        if not sender:
-            raise RuntimeError(f"no Twilio number configured for {channel}")
-        if channel == "whatsapp" and not sender.startswith("whatsapp:"):
-            sender = f"whatsapp:{sender}"
-        extra: dict[str, Any] = {}
-        if self.status_callback:
-            extra["status_callback"] = self.status_callback
-        sids = []
-        for chunk in menu.split_message(body):
-            # One request at a time per client: twilio's AsyncTwilioHttpClient keeps the last
-            # response on the client, and a concurrent request can make another's come back None.
-            async with self._one_at_a_time():
-                message = await self.client.messages.create_async(
-                    to=to, from_=sender, body=chunk, **extra
-                )
-            sids.append(message.sid)
-        log.info("outbound message sent", channel=channel, messages=len(sids))
+        sender = self._from(to)
+        sids = [await self._create(to=to, from_=sender, body=chunk)
+                for chunk in menu.split_message(body)]  # fmt: skip
+        log.info("outbound message sent", channel=address_parts(to)[0], messages=len(sids))
         return sids
+
+    async def call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Place an outbound call whose TwiML is at `url`; the call SID."""
+        async with self._one_at_a_time():
+            call = await self.client.calls.create_async(
+                to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
+                status_callback_method="POST",
+            )  # fmt: skip
+        log.info("outbound call placed")
+        return call.sid
+
+    async def send_template(self, to: str, content_sid: str, values: dict[str, str]) -> str:
+        """An approved template (Twilio's Content API): its SID and values."""
+        variables = json.dumps(values, ensure_ascii=False)
+        return await self._create(
+            to=to, from_=self._from(to), content_sid=content_sid, content_variables=variables
+        )
 
 
 class TwilioSender:
     """The delivery `Sender` for SMS or WhatsApp (one instance per channel)."""
 
-    def __init__(self, messenger: Messenger, channel: str, receipts: Receipts) -> None:
+    def __init__(
+        self,
+        messenger: Messenger,
+        channel: str,
+        receipts: Receipts,
+        *,
+        state: ChannelState | None = None,
+        templates: dict[str, str] | None = None,
+    ) -> None:
+        """`state` tells WhatsApp's session windows; `templates`: template name → Content SID."""
         self.messenger = messenger
         self.channel = channel
         self.receipts = receipts
+        self.state = state
+        self.templates = templates or {}
+
+    async def _window_open(self, to: str) -> bool:
+        return self.state is not None and await self.state.exists(window_name(to))
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        import aiohttp
-        from twilio.base.exceptions import TwilioRestException
-
         to = address
         if self.channel == "whatsapp" and not to.startswith("whatsapp:"):
             to = f"whatsapp:{to}"
+        template = None
+        if self.channel == "whatsapp" and message.template and not await self._window_open(to):
+            template = self.templates.get(message.template)
+            if template is None:
+                return SendResult.permanent(
+                    f"outside WhatsApp's 24-hour window; no approved template "
+                    f"{message.template!r}", address_gone=False
+                )  # fmt: skip
         try:
-            sids = await self.messenger.send(to, message.shown_text)
-        except TwilioRestException as exc:
-            error = f"twilio {exc.status} {exc.code}: {exc.msg}"
-            if exc.status == 429 or exc.status >= 500:
-                return SendResult.transient(error)
-            return SendResult.permanent(error, address_gone=exc.code in ADDRESS_GONE_CODES)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendResult.transient(f"{type(exc).__name__}: {exc}")
+            if template is not None:
+                sids = [await self.messenger.send_template(to, template, message.template_values)]
+            else:
+                sids = await self.messenger.send(to, message.shown_text)
+        except SENDING_ERRORS as exc:
+            return failed_send(exc)
         for sid in sids:
             await self.receipts.record(
                 sid, status="queued", channel=self.channel, direction="outbound"
@@ -237,6 +304,8 @@ class MessagingChannel:
         def inbound(**kw: Any) -> Inbound:
             return Inbound(conversation_id=conversation, channel=channel, **kw)
 
+        if channel == "whatsapp":  # free text may reach them for 24 hours
+            await store.put(window_name(address), "1", WHATSAPP_WINDOW_SECONDS)
         if number.startswith("+") and await store.first_time(f"msg:known:{conversation}", self.ttl):
             # The sender's number identifies the person (as Telegram's shared contact does).
             proven = Contact(phone=number, proof=Proof.CARRIER, address=address)

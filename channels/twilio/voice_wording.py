@@ -89,7 +89,14 @@ def core_texts() -> Iterator[tuple[str, str]]:
     # Nor the live operators' hand-off (chat channels only: a call goes to the call center) and
     # the operators' console.
     channels += ("live.", "operator.")
-    return ((k, text) for k, text in catalog.texts() if not k.startswith(channels))
+    # A notice is worded per channel already (notice.sms, notice.voice for the call); only what
+    # a conversation says about notices (notice.facts) can be heard in a phone turn.
+    sent = ("notice.",)
+    return (
+        (k, text)
+        for k, text in catalog.texts()
+        if not k.startswith(channels) and (not k.startswith(sent) or k.startswith("notice.facts."))
+    )
 
 
 def missing_wordings() -> list[str]:

@@ -53,6 +53,8 @@ def poll() -> int:
 
 async def _poll(url: str, settings: Settings) -> None:
     from bot.engine import build_engine
+    from bot.notices.ack import Acknowledgements
+    from bot.notices.policy import NoticeConfig
     from bot.people import People
     from bot.reminders import Reminders
     from bot.worker import arq_pool, build_worker
@@ -66,10 +68,16 @@ async def _poll(url: str, settings: Settings) -> None:
         arq, settings.reminder_offsets, people=People(redis), channels=sender_channels(settings)
     )
     engine = build_engine(redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
-                          send_sms=build_send_sms(settings))  # fmt: skip
+                          send_sms=build_send_sms(settings),
+                          acknowledgements=Acknowledgements(redis, arq))  # fmt: skip
     channel = TelegramChannel.from_settings(settings, engine, redis)
     worker = (
-        build_worker(url, senders=senders_factory(settings), handle_signals=False)
+        build_worker(
+            url,
+            senders=senders_factory(settings),
+            handle_signals=False,
+            notices=NoticeConfig.from_settings(settings),
+        )
         if settings.inprocess_worker
         else None
     )
