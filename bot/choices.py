@@ -30,6 +30,11 @@ class Pick(StrEnum):
     BOOKING = "bx"  # one of the person's bookings (argument: its code)
     CANCEL = "bcx"  # cancel that booking (argument: its code)
     MOVE = "brx"  # move that booking (argument: its code)
+    HANDOFF_YES = "hy"  # yes, connect me to an operator (argument: the hand-off's reason)
+    HANDOFF_NO = "hn"  # no operator, thanks
+    LEAVE_QUEUE = "leaveq"  # stop waiting for an operator
+    RATE = "rate"  # the operator's help, 1–5 (argument: the score)
+    CALLBACK = "cb"  # ask to be called back (argument: "me" for the proven number, "asap")
 
 
 BOOKING_PICKS = frozenset(

@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     # `dost serve` runs a job worker in its own process unless a separate `dost worker` does.
     inprocess_worker: bool = Field(default=True, validation_alias="DOST_INPROCESS_WORKER")
 
+    # Live operators: their hours (Asia/Baku, public holidays off; "always" = round the clock),
+    # how long an offered chat waits for the operator before it goes to the next one, and the
+    # share of hand-offs answered within this many seconds that reports call on target.
+    operator_hours: str = Field(
+        default="Mon-Fri 09:00-18:00", validation_alias="DOST_OPERATOR_HOURS"
+    )
+    operator_offer_seconds: float = Field(
+        default=60, validation_alias="DOST_OPERATOR_OFFER_SECONDS"
+    )
+    operator_answer_target_seconds: int = Field(
+        default=60, validation_alias="DOST_OPERATOR_ANSWER_TARGET"
+    )
     # Proactive notices (bot.notices): hours they wait outside ("21:00-09:00" Asia/Baku; empty:
     # none), how long a mandatory notice waits for "Aldım" before the next channel, the channels
     # per event type ("commission_decision=telegram,sms;monitoring_visit=sms"), how fast a

@@ -83,6 +83,9 @@ class Turn:
     conversation: str | None = None
     origin: str | None = None  # the client's address (web): caps and code requests per address
     next_page: bool = False  # this turn shows the next page of the last menu
+    handoff_offer: str | None = None  # the reason of the hand-off offered last turn
+    failures_before: int = 0  # misunderstandings in a row before this turn
+    entities: list[dict] = field(default_factory=list)  # what the NLU found in the message
 
     def say(self, text: str, choices: list[Choice] | None = None, **meta: Any) -> Outbound:
         fields = {"intent": self.intent, "service": self.service, **meta}
@@ -134,6 +137,9 @@ class Dialogue:
         turn = Turn(channel=inbound.channel, conversation=inbound.conversation_id,
                     origin=inbound.client_address)  # fmt: skip
         state.turns += 1
+        # An operator offered last turn waits for this answer only (yes, no, or a new question).
+        turn.handoff_offer, state.handoff_offer = state.handoff_offer, None
+        turn.failures_before = state.failures
         if inbound.command is not None:
             await self._on_command(state, inbound.command, inbound.conversation_id, turn)
         elif inbound.contact is not None:
@@ -163,7 +169,7 @@ class Dialogue:
                 turn.say(t("menu.main"), self._main_choices())
             case Command.PERSON:
                 turn.intent = "human_handoff"
-                await self._handoff(state, "asked", conversation_id, turn)
+                await self._handoff(state, _reason(turn), conversation_id, turn)
             case Command.REPEAT:
                 last = _last_menu(state)
                 texts = state.last_texts or [t("menu.main")]
@@ -215,7 +221,13 @@ class Dialogue:
             case Pick.ELIGIBILITY:
                 self._start_eligibility(state, turn)
             case Pick.PERSON:
-                await self._handoff(state, "asked", conversation_id, turn)
+                await self._handoff(state, _reason(turn), conversation_id, turn)
+            case Pick.HANDOFF_YES:
+                turn.intent = "human_handoff"
+                await self._hand_over(state, arg or "asked", conversation_id, turn)
+            case Pick.HANDOFF_NO:
+                turn.intent = "deny"
+                turn.say(t("live.declined"), self._main_choices())
             case Pick.CENTERS:
                 self._centers(turn)
             case Pick.PAGE:
@@ -240,6 +252,8 @@ class Dialogue:
             turn.say(t("too_long", length=len(text), limit=MAX_TEXT_CHARS))
             text = text[:MAX_TEXT_CHARS]
         parsed = self.nlu.parse(text, now=self.clock.now())
+        turn.entities = [{"entity": e["entity"], "value": e["value"]}
+                         for e in parsed.get("entities") or []]  # fmt: skip
         intent = parsed["intent"]["name"]
         confident = parsed["intent"]["confidence"] >= self.nlu.threshold
         named = parsed["service"]["id"] if parsed["service"] else None
@@ -248,6 +262,15 @@ class Dialogue:
             if not (confident or named) or intent in _NOTHING_ASKED:
                 turn.intent = intent if confident else None
                 return  # the apology and the offer of a person are the whole answer
+        if turn.handoff_offer is not None:
+            consented = _yes_no(text, intent)
+            if consented is not None:
+                turn.intent = "human_handoff" if consented else "deny"
+                if consented:
+                    await self._hand_over(state, turn.handoff_offer, conversation_id, turn)
+                else:
+                    turn.say(t("live.declined"), self._main_choices())
+                return
         # Every service the question names, in its order: each gets its own answer.
         services = [s["id"] for s in parsed.get("services") or []] or ([named] if named else [])
         turn.intent, turn.service = intent, named or state.service
@@ -427,7 +450,7 @@ class Dialogue:
             case "ask_location" if not service:
                 self._centers(turn)
             case "human_handoff":
-                await self._handoff(state, "asked", conversation_id, turn)
+                await self._handoff(state, _reason(turn), conversation_id, turn)
             case "book_slot" if self.booking is not None:
                 if service is None:
                     state.pending_topic = "book"
@@ -633,9 +656,23 @@ class Dialogue:
     async def _handoff(
         self, state: ConversationState, reason: str, conversation_id: str, turn: Turn
     ) -> None:
+        """A person was asked for (or is needed): with live operators, ask first."""
+        consent = getattr(self.handoff, "consent", None)
+        asked = await consent(conversation_id, reason, turn.channel) if consent else None
+        if asked is None:
+            await self._hand_over(state, reason, conversation_id, turn)
+            return
+        state.handoff_offer = reason
+        asked.service = state.service
+        turn.replies.append(asked)
+
+    async def _hand_over(
+        self, state: ConversationState, reason: str, conversation_id: str, turn: Turn
+    ) -> None:
         service = self.flows[state.service].name if state.service else "-"
         summary = f"service={service}; topic={state.topic or '-'}; failures={state.failures}"
-        out = await self.handoff.request(conversation_id, reason, summary)
+        out = await self.handoff.request(conversation_id, reason, summary,
+                                         service=state.service, channel=turn.channel)  # fmt: skip
         out.service = state.service
         turn.replies.append(out)
 
@@ -671,6 +708,11 @@ class Dialogue:
 
 _CLARIFIABLE = TOPIC_INTENTS | {"book_slot", "human_handoff", "list_services", "ask_hours",
                                 "commission_date", "application_status"}  # fmt: skip
+
+
+def _reason(turn: Turn) -> str:
+    """Why a person is wanted: after repeated misunderstanding, that; else they asked."""
+    return "misunderstood" if turn.failures_before >= 2 else "asked"
 
 
 def _intent_title(intent: str) -> str:

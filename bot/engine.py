@@ -20,16 +20,20 @@ from bot.booking.limits import BookingLimits
 from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
 from bot.booking_flow import BookingDialogue
-from bot.catalog import t
+from bot.catalog import speaking, t
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.dialogue import Dialogue
 from bot.flows.compiler import compile_flows
-from bot.handoff import CallCenterHandoff, HandoffPoint
+from bot.handoff import CallCenterHandoff, HandoffPoint, LiveHandoff
 from bot.identity import Identity
 from bot.logs import get_logger
 from bot.messages import Inbound, Outbound
 from bot.notices.ack import Acknowledgements
 from bot.notices.facts import NoticeFacts
+from bot.operators.desk import GENERAL_SKILL, Desk, ticket_of
+from bot.operators.desk import OPEN as OPEN_STATUSES
+from bot.operators.relay import Relay
+from bot.outcomes import CALL_CENTER_TICKET, Outcomes
 from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
 from bot.state import ConversationState, StateStore
@@ -59,13 +63,22 @@ class Engine:
         reminders: Reminders | None = None,
         clock: Clock = SYSTEM_CLOCK,
         send_sms: SendSms | None = None,
+        desk: Desk | None = None,
         acknowledgements: Acknowledgements | None = None,
     ) -> None:
         """With `reminders`, every booking change keeps its reminder jobs in step (the
         reminders must read the same clock). `send_sms` carries one-time codes; without it
-        no code can be sent and a web chat cannot prove a number. With `acknowledgements`,
-        "Aldım" (a button or the word) acknowledges the notices waiting for it."""
+        no code can be sent and a web chat cannot prove a number. With the operators' `desk`,
+        "a person" is a live operator whenever operator accounts exist. With
+        `acknowledgements`, "Aldım" (a button or the word) acknowledges the notices waiting for
+        it."""
         self.redis, self.nlu, self.passports, self.centers = redis, nlu, passports, centers
+        self.flows = compile_flows(passports)
+        self.desk = desk
+        self.relay = Relay(desk) if desk is not None else None
+        self.outcomes = Outcomes(redis, clock) if desk is not None else None
+        if handoff is None and desk is not None:
+            handoff = LiveHandoff(desk, CallCenterHandoff(centers), self.skill_of)
         self.handoff = handoff or CallCenterHandoff(centers)
         self.show_sources = show_sources
         self.reminders = reminders
@@ -74,7 +87,6 @@ class Engine:
         self.acknowledgements = acknowledgements
         self.store = StateStore(redis, ttl_seconds, clock)
         self.people = People(redis, clock)
-        self.flows = compile_flows(passports)
         calendar = SlotCalendar(centers, passports, clock=clock)
         self.bookings = (
             RemindingBookingStore(redis, calendar, reminders=reminders)
@@ -118,8 +130,14 @@ class Engine:
             reminders=reminders,
             clock=clock,
             send_sms=send_sms or self.send_sms,
+            desk=self.desk,
             acknowledgements=self.acknowledgements,
         )
+
+    def skill_of(self, service: str | None) -> str:
+        """The operators' queue a service's hand-off goes to: the service's group."""
+        flow = self.flows.get(service) if service else None
+        return flow.group if flow is not None and flow.group else GENERAL_SKILL
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         if inbound.received_at is None:
@@ -133,10 +151,16 @@ class Engine:
                 return []
             async with self.store.locked(conversation):
                 state = await self.store.load(conversation)
+                tapped = state.choices.get(inbound.choice or "", inbound.choice)  # its title
                 said = inbound.text if inbound.text is not None else (
-                    f"[{inbound.choice or inbound.command or 'contact'}]"
+                    f"[{tapped or inbound.command or 'contact'}]"
                 )
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
+                if self.relay is not None:
+                    with speaking(state.language):
+                        relayed = await self.relay.intercept(state, inbound)
+                    if relayed is not None:
+                        return await self._relayed(inbound, state, relayed)
                 acknowledged = await self._acknowledged(inbound)
                 if acknowledged is not None:
                     await self._consent(conversation, None)
@@ -145,11 +169,15 @@ class Engine:
                     return acknowledged
                 turn = await self.dialogue.turn(state, inbound)
                 await self.store.save(conversation, state)
+                await self._note_outcome(inbound, state, turn.intent, turn.service, turn.replies)
                 await self._consent(conversation, turn.intent)
-                for out in turn.replies:
+                for i, out in enumerate(turn.replies):
+                    # What the assistant understood and where each answer came from, for an
+                    # operator who takes over.
+                    understood = _understood(turn.entities if i == 0 else [], out)
                     await self.store.record(
                         conversation, "bot", out.shown_text, intent=out.intent,
-                        service=out.service,
+                        service=out.service, **understood,
                     )
         except RedisError as exc:
             log.warning("redis unavailable; answering without context", error=str(exc))
@@ -159,6 +187,49 @@ class Engine:
             intent=turn.intent, service=turn.service, replies=len(turn.replies),
         )  # fmt: skip
         return turn.replies
+
+    async def _relayed(
+        self, inbound: Inbound, state: ConversationState, replies: list[Outbound]
+    ) -> list[Outbound]:
+        """A message that belonged to a hand-off: the assistant's turn did not run."""
+        if replies:
+            state.choices = {c.id: c.title for out in replies for c in out.choices}
+        conversation = inbound.conversation_id
+        await self.store.save(conversation, state)
+        await self._note_outcome(inbound, state, None, None, replies)
+        for out in replies:
+            await self.store.record(conversation, "bot", out.shown_text, intent=out.intent)
+        return replies
+
+    async def _note_outcome(
+        self,
+        inbound: Inbound,
+        state: ConversationState,
+        intent: str | None,
+        service: str | None,
+        replies: list[Outbound],
+    ) -> None:
+        """One turn towards the conversation's outcome (bot.outcomes), with the hand-off it
+        started: a live operator's ticket, or the call center's."""
+        if self.outcomes is None or self.desk is None:
+            return
+        conversation = inbound.conversation_id
+        ticket = None
+        handed = next((out.handoff for out in replies if out.handoff is not None), None)
+        record = await self.desk.handoff(conversation)
+        if record.get("status") in OPEN_STATUSES:
+            ticket = ticket_of(conversation, record)
+        elif handed is not None:
+            ticket = f"{CALL_CENTER_TICKET}{handed.reason}"
+        # The assistant's question left open: a flow, a consent, "which service?", a
+        # misunderstanding (an answer that a question is out of scope asks nothing).
+        misunderstood = state.failures > 0 and intent != "out_of_scope"
+        pending = bool(state.booking or state.eligibility or state.handoff_offer
+                       or state.callback or state.pending_topic or misunderstood)  # fmt: skip
+        await self.outcomes.turn(
+            conversation, inbound.channel, citizen=state.person_id, intent=intent,
+            services=[s for s in (service, state.service) if s], pending=pending, handoff=ticket,
+        )  # fmt: skip
 
     async def send_code(self, conversation: str, phone: str, requester: str | None) -> Started:
         """Send a one-time code to `phone` for this conversation (the web chat's verify API)."""
@@ -198,6 +269,13 @@ class Engine:
         return await self.store.transcript(conversation_id)
 
 
+def _understood(entities: list[dict], out: Outbound) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {"entities": entities} if entities else {}
+    if out.sources:
+        found["sources"] = [s.model_dump(exclude_none=True) for s in out.sources]
+    return found
+
+
 async def _no_sms(phone: str, text: str) -> bool:
     log.warning("no SMS sender configured: one-time code not sent")
     return False
@@ -210,6 +288,7 @@ def build_engine(
     reminders: Reminders | None = None,
     clock: Clock = SYSTEM_CLOCK,
     send_sms: SendSms | None = None,
+    desk: Desk | None = None,
     acknowledgements: Acknowledgements | None = None,
 ) -> Engine:
     """The engine over the packaged knowledge base and the cached NLU model, on the real time
@@ -228,5 +307,6 @@ def build_engine(
         reminders=reminders,
         clock=clock,
         send_sms=send_sms,
+        desk=desk,
         acknowledgements=acknowledgements,
     )

@@ -1,19 +1,31 @@
-"""The one hand-off point. Until the operator console exists, "a person" is the 142 call
-center; live operators plug in here by replacing `CallCenterHandoff`."""
+"""The one hand-off point. "A person" is a live operator when operator accounts exist
+(`LiveHandoff`: consent first, then the queue; outside the operators' hours, when they are back
+and a callback); otherwise, and on the phone line, the 142 call center (`CallCenterHandoff`)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from bot.catalog import t
+from bot.catalog import format_date, t
 from bot.choices import Pick, choice
 from bot.messages import Handoff, Outbound
 from knowledge.centers import Centers
-from nlu.morphology import ablative
+from nlu.morphology import ablative, locative
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.operators.desk import Desk
+
+# Channels whose hand-off is still the call center's: a call is transferred by the phone line.
+CALL_CENTER_CHANNELS = frozenset({"voice"})
 
 
 class HandoffPoint(Protocol):
-    async def request(self, conversation_id: str, reason: str, summary: str) -> Outbound: ...
+    async def request(
+        self, conversation_id: str, reason: str, summary: str, **context: str | None
+    ) -> Outbound: ...
 
 
 def center_hours_values(centers: Centers) -> dict[str, str]:
@@ -30,10 +42,90 @@ class CallCenterHandoff:
     def __init__(self, centers: Centers) -> None:
         self.centers = centers
 
-    async def request(self, conversation_id: str, reason: str, summary: str) -> Outbound:
+    async def request(
+        self, conversation_id: str, reason: str, summary: str, **context: str | None
+    ) -> Outbound:
         return Outbound(
             text=t("handoff.call_center", **center_hours_values(self.centers)),
             choices=[choice(Pick.MAIN, t("menu.back"))],
             handoff=Handoff(reason=reason, summary=summary),
+            intent="human_handoff",
+        )
+
+
+def when_back(moment: datetime) -> str:
+    """ "23 noyabr 2026, bazar ertəsi, saat 09:00-da" """
+    hour = moment.strftime("%H:%M")  # Russian says "в 09:00", Azerbaijani "09:00-da"
+    return t("live.when", day=format_date(moment.date()), time=locative(hour), hour=hour)
+
+
+class LiveHandoff:
+    """Live operators through the desk (`bot.operators.desk`); `skill_of` names the queue of a
+    service (its group)."""
+
+    def __init__(
+        self, desk: Desk, fallback: HandoffPoint, skill_of: Callable[[str | None], str]
+    ) -> None:
+        self.desk = desk
+        self.fallback = fallback
+        self.skill_of = skill_of
+
+    async def _live(self, channel: str | None) -> bool:
+        return channel not in CALL_CENTER_CHANNELS and await self.desk.configured()
+
+    async def consent(
+        self, conversation_id: str, reason: str, channel: str | None
+    ) -> Outbound | None:
+        """The question asked before a hand-off, or None when there is nobody to ask for (no
+        operators, outside their hours, the phone line): then `request` says what to do."""
+        if not await self._live(channel) or not self.desk.at_work():
+            return None
+        if await self.desk.is_open(conversation_id):
+            return None
+        return Outbound(
+            text=t("live.consent"),
+            choices=[
+                choice(Pick.HANDOFF_YES, t("live.consent_yes"), reason),
+                choice(Pick.HANDOFF_NO, t("live.consent_no")),
+            ],
+            intent="human_handoff",
+        )
+
+    async def request(
+        self, conversation_id: str, reason: str, summary: str, **context: str | None
+    ) -> Outbound:
+        channel, service = context.get("channel"), context.get("service")
+        if not await self._live(channel):
+            return await self.fallback.request(conversation_id, reason, summary, **context)
+        if not self.desk.at_work():
+            return self.closed_hours()
+        from bot.operators.desk import WAIT_KEY, waiting_choices, waiting_text
+
+        placement = await self.desk.request(
+            conversation_id,
+            channel=channel or "",
+            reason=reason,
+            skill=self.skill_of(service),
+            service=service,
+            summary=summary,
+        )
+        text = t("live.connecting") if placement.status != "queued" else waiting_text(placement)
+        return Outbound(
+            text=text,
+            choices=waiting_choices() if placement.status == "queued" else [],
+            handoff=Handoff(reason=reason, summary=summary),
+            intent="human_handoff",
+            update_key=WAIT_KEY,
+        )
+
+    def closed_hours(self) -> Outbound:
+        back = self.desk.back_at()
+        text = t("live.closed_hours", when=when_back(back)) if back else t("live.no_hours")
+        return Outbound(
+            text=text,
+            choices=[
+                choice(Pick.CALLBACK, t("live.callback_offer")),
+                choice(Pick.MAIN, t("menu.back")),
+            ],
             intent="human_handoff",
         )

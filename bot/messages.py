@@ -83,6 +83,9 @@ class Outbound(BaseModel):
     handoff: Handoff | None = None
     hangup: bool = False
     author: Literal["assistant", "operator"] = "assistant"  # who speaks (a live operator's reply)
+    # A later message with the same key replaces this one where a screen can (the web chat,
+    # Telegram): a citizen's place in the operators' queue, updated as it changes.
+    update_key: str | None = None
     # A pre-approved template a channel sends instead of the text where free text is not allowed
     # (WhatsApp outside its 24-hour window): its name and values.
     template: str | None = None

@@ -61,11 +61,11 @@ class Push:
         [(_, count)] = await self.redis.pubsub_numsub(_channel(stream))
         return int(count)
 
-    async def open(self, stream: str) -> Subscription:
-        """Subscribed on return: every event published from then on is received. The caller
-        closes it (`aclose`)."""
+    async def open(self, stream: str, *more: str) -> Subscription:
+        """Subscribed on return: every event published from then on (on any of the streams)
+        is received. The caller closes it (`aclose`)."""
         pubsub = self.redis.pubsub()
-        await pubsub.subscribe(_channel(stream))
+        await pubsub.subscribe(*(_channel(s) for s in (stream, *more)))
         return Subscription(pubsub)
 
     @asynccontextmanager

@@ -40,6 +40,14 @@ class BookingProgress(BaseModel):
     time_page: int = 0
 
 
+class CallbackProgress(BaseModel):
+    """A request to be called back by an operator: which number, then when."""
+
+    step: Literal["phone", "time"]
+    phone: str | None = None  # E.164, typed or proven
+    reason: str = "asked"
+
+
 class ConversationState(BaseModel):
     service: str | None = None  # the service being talked about
     services: list[str] = Field(default_factory=list)  # all of them, when a question named several
@@ -57,6 +65,8 @@ class ConversationState(BaseModel):
     person_id: str | None = None  # the proven person (bot.people)
     language: Literal["az", "ru"] = "az"  # what the person last wrote in; the replies' framing
     turns: int = 0
+    handoff_offer: str | None = None  # the reason of an operator just offered (consent asked)
+    callback: CallbackProgress | None = None  # a callback request being filled in
 
 
 class StateStore:

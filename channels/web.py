@@ -27,6 +27,7 @@ from bot.catalog import section
 from bot.channel_state import ChannelState
 from bot.identity import parse_phone
 from bot.messages import ChatEngine, Inbound, Outbound
+from bot.operators.desk import WAIT_KEY
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ def render_page(base_path: str = "") -> str:
         script_texts={key: texts[key] for key in SCRIPT_TEXT_KEYS},
         api_url=f"{base_path}/api/v1/chat",
         chat_base=f"{base_path}/api/v1/chat",
+        wait_key=WAIT_KEY,
         css_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.css"),
         js_url=PAGE.asset_url(f"{base_path}/web-chat", "chat.js"),
         max_text_chars=MAX_TEXT_CHARS,

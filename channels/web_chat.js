@@ -14,6 +14,7 @@
 
   var API_URL = form.getAttribute("data-api-url");
   var CHAT_BASE = form.getAttribute("data-chat-base");
+  var WAIT_KEY = form.getAttribute("data-wait-key"); // the operators' queue message
   var ID_KEY = "dost.webchat.conversation_id";
   var HISTORY_KEY = "dost.webchat.history.";
   var ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -69,7 +70,8 @@
     return el;
   }
 
-  function addChoices(choices, active) {
+  // `after`: the message the buttons belong to, when they replace its earlier ones.
+  function addChoices(choices, active, after) {
     var group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
@@ -84,8 +86,31 @@
       group.appendChild(button);
       if (active) activeChoices.push(button);
     });
-    log.appendChild(group);
+    if (after) log.insertBefore(group, after.nextSibling);
+    else log.appendChild(group);
     return group;
+  }
+
+  // A message the server may later replace (a place in the operators' queue, as it changes).
+  function markUpdatable(el, key) {
+    el.setAttribute("data-update-key", key);
+    var next = el.nextElementSibling;
+    if (next && next.classList.contains("choices")) el.choicesGroup = next;
+  }
+
+  function replaceMessage(key, data, role) {
+    var found = log.querySelectorAll('.msg[data-update-key="' + key + '"]');
+    if (!found.length) return false;
+    var el = found[found.length - 1];
+    el.lastChild.textContent = data.text;
+    if (el.choicesGroup) el.choicesGroup.remove();
+    el.choicesGroup = null;
+    if (data.choices && data.choices.length) el.choicesGroup = addChoices(data.choices, true, el);
+    history.forEach(function (entry) {
+      if (entry.key === key) { entry.text = data.text; entry.choices = data.choices || []; }
+    });
+    saveHistory();
+    return true;
   }
 
   function addNotice(text) {
@@ -210,11 +235,17 @@
       if (result.ok && data && Array.isArray(data.replies)) {
         retireChoices();
         history.push({ role: "user", text: shown });
-        data.replies.forEach(function (reply) {
-          history.push({ role: "bot", text: String(reply.text || ""), choices: reply.choices || [] });
+        data.replies.forEach(function (reply, i) {
+          var entry = { role: "bot", text: String(reply.text || ""), choices: reply.choices || [] };
+          if (data.handoff && i === data.replies.length - 1) entry.key = WAIT_KEY;
+          history.push(entry);
         });
         saveHistory();
         renderReplies(data.replies, true);
+        if (data.handoff) {
+          var bots = log.querySelectorAll(".msg.bot");
+          if (bots.length) markUpdatable(bots[bots.length - 1], WAIT_KEY);
+        }
         setBusy(false);
         reveal(userEl);
         if (source.kind === "choice" && activeChoices.length) {
@@ -278,8 +309,9 @@
       if (entry.role === "user") {
         addMessage("user", String(entry.text || ""));
       } else {
-        addMessage(entry.role === "operator" ? "operator" : "bot", String(entry.text || ""));
+        var el = addMessage(entry.role === "operator" ? "operator" : "bot", String(entry.text || ""));
         if (entry.choices && entry.choices.length) addChoices(entry.choices, i > lastUser);
+        if (entry.key) markUpdatable(el, entry.key);
       }
     });
     scrollToEnd();
@@ -313,12 +345,17 @@
     if (!data || typeof data.text !== "string") return;
     var role = data.from === "operator" ? "operator" : "bot";
     var choices = Array.isArray(data.choices) ? data.choices : [];
+    var key = typeof data.replaces === "string" ? data.replaces : null;
+    if (key && replaceMessage(key, { text: data.text, choices: choices }, role)) return;
     if (choices.length) retireChoices();
-    history.push({ role: role, text: data.text, choices: choices });
+    var entry = { role: role, text: data.text, choices: choices };
+    if (key) entry.key = key;
+    history.push(entry);
     saveHistory();
     var follow = nearEnd();
-    addMessage(role, data.text);
+    var el = addMessage(role, data.text);
     if (choices.length) addChoices(choices, true);
+    if (key) markUpdatable(el, key);
     if (follow) scrollToEnd();
   }
 

@@ -45,12 +45,15 @@ def stream_name(conversation_id: str) -> str:
 
 
 def event_of(message: Outbound) -> dict:
-    return {
+    event = {
         "id": secrets.token_hex(8),
         "from": message.author,
         "text": message.shown_text,
         "choices": [{"id": c.id, "title": c.title} for c in message.choices],
     }
+    if message.update_key:  # the page replaces its earlier message with this key
+        event["replaces"] = message.update_key
+    return event
 
 
 class WebSender:

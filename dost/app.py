@@ -16,10 +16,13 @@ from bot.engine import build_engine
 from bot.notices.ack import Acknowledgements
 from bot.notices.intake import Intake
 from bot.notices.policy import NoticeConfig
+from bot.operators.desk import build_desk
+from bot.operators.timers import run_expiry
 from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import Reminders
 from bot.worker import arq_pool, build_worker
+from channels.operator import operator_router
 from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
 from channels.web import web_chat_router
@@ -50,12 +53,18 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             app.state.arq, settings.reminder_offsets, clock,
             people=People(app.state.redis, clock), channels=sender_channels(settings),
         )  # fmt: skip
+        # Live operators: the desk behind the console, writing to citizens on their own
+        # channel through the delivery senders.
+        line_senders = senders_factory(settings)(app.state.redis)
+        app.state.desk = build_desk(app.state.redis, settings, clock, line_senders)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
-            clock, send_sms=build_send_sms(settings),
+            clock, send_sms=build_send_sms(settings), desk=app.state.desk,
             acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
         )  # fmt: skip
+        app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
+        timers = asyncio.create_task(run_expiry(app.state.desk))
         worker = None
         if settings.inprocess_worker:
             worker = build_worker(
@@ -70,6 +79,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         try:
             yield
         finally:
+            timers.cancel()
+            await line_senders.aclose()
             if worker is not None:
                 worker_task.cancel()
                 await worker.close()
@@ -114,6 +125,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     )
     app.include_router(api_v1.router)
     app.include_router(api_events.router)
+    # The operator console at /operator (pages, JSON API, WebSocket; all behind login).
+    app.include_router(
+        operator_router(
+            desk_getter=lambda connection: connection.app.state.desk,
+            service_names=lambda connection: connection.app.state.service_names,
+        )
+    )
     # Telegram: POST /webhooks/telegram (off, with one log line, without TELEGRAM_BOT_TOKEN).
     app.include_router(telegram_router(settings))
     return app

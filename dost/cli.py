@@ -93,6 +93,24 @@ def _telegram_delete_webhook(args: argparse.Namespace) -> int:
     return delete_webhook()
 
 
+def _operators_add(args: argparse.Namespace) -> int:
+    from dost.commands.operators import add
+
+    return add(args.name, args.role, args.skill, args.capacity, args.phone)
+
+
+def _operators_list(args: argparse.Namespace) -> int:
+    from dost.commands.operators import list_accounts
+
+    return list_accounts()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dost.commands.operators import report
+
+    return report(args.since, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -165,6 +183,24 @@ def build_parser() -> argparse.ArgumentParser:
     tset.set_defaults(func=_telegram_set_webhook)
     tdel = tgsub.add_parser("delete-webhook", help="remove the webhook (e.g. before polling)")
     tdel.set_defaults(func=_telegram_delete_webhook)
+
+    operators = sub.add_parser("operators", help="live operators' accounts for the console")
+    osub = operators.add_subparsers(dest="operators_command", metavar="ACTION", required=True)
+    oadd = osub.add_parser("add", help="add an operator (or reset one); the password from stdin")
+    oadd.add_argument("name")
+    oadd.add_argument("--role", choices=["operator", "supervisor"], default="operator")
+    oadd.add_argument("--skill", action="append", metavar="GROUP",
+                      help="a service group they serve (repeat it; default: every one)")
+    oadd.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
+    oadd.add_argument("--phone", default=None, help="their number or SIP address, for calls")
+    oadd.set_defaults(func=_operators_add)
+    olist = osub.add_parser("list", help="the operators' accounts")
+    olist.set_defaults(func=_operators_list)
+
+    report = sub.add_parser("report", help="containment, hand-off rate, waits and ratings")
+    report.add_argument("--since", metavar="YYYY-MM-DD", default=None)
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=_report)
 
     nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
     nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)

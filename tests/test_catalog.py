@@ -60,7 +60,8 @@ def test_azerbaijani_lower_case() -> None:
 
 # --- Russian: the second language of the framing -----------------------------------------------
 
-CHANNEL_SECTIONS = {"web", "telegram", "twilio"}  # the channels' own texts stay Azerbaijani
+# The channels' own texts stay Azerbaijani, and so does the operators' console (DOST staff).
+CHANNEL_SECTIONS = {"web", "telegram", "twilio", "operator"}
 OUTSIDE_A_TURN = {"booking.reminder"}  # sent by a job, not in a conversation's turn
 # Notices are sent by a job too; what a turn says about them (the facts, "received") is twinned.
 NOTICE_SENT = ("notice.",)
@@ -73,6 +74,7 @@ RUSSIAN_PLACEHOLDERS = {
     "booking.day_closed": {"center"},
     "centers.hours": {"open"},
     "handoff.call_center": {"open"},
+    "live.when": {"hour"},
 }
 
 

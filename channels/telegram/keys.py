@@ -18,6 +18,11 @@ def reply_keyboard(chat_id: int) -> str:
     return f"reply-keyboard:{chat_id}"
 
 
+def updatable(chat_id: int, key: str) -> str:
+    """The message a later one with the same update key edits (a place in the queue)."""
+    return f"updatable:{chat_id}:{key}"
+
+
 def callback(token: str) -> str:
     return f"cb:{token}"
 

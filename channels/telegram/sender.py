@@ -242,6 +242,9 @@ class TelegramSender:
         for outbound in outbounds:
             data = await self.codec.encode([choice.id for choice in outbound.choices])
             pieces = render(outbound, data)
+            edit = outbound.update_key and len(pieces) == 1
+            if edit and await self._edit(chat_id, outbound.update_key or "", pieces[0]):
+                continue
             if not outbound.request_contact and await self.state.reply_keyboard_open(chat_id):
                 plain = next((p for p in pieces if p.markup is None), None)
                 if plain is not None:  # else the next plain message closes it
@@ -252,9 +255,38 @@ class TelegramSender:
                 sent.append(message)
                 if piece.inline:
                     await self.state.add_keyboard(chat_id, message.message_id)
+                if outbound.update_key:
+                    await self.state.set_updatable(chat_id, outbound.update_key, message.message_id)
             if outbound.request_contact:
                 await self.state.set_reply_keyboard(chat_id, True)
         return sent
+
+    async def _edit(self, chat_id: int, key: str, piece: Piece) -> bool:
+        """Edit the message sent earlier under `key` into `piece` (a place in the queue that
+        changed); False when there is none or it cannot be edited (then a new one is sent)."""
+        message_id = await self.state.updatable(chat_id, key)
+        if message_id is None:
+            return False
+        try:
+            await self._call(
+                lambda: self.bot.edit_message_text(
+                    chat_id=chat_id, message_id=message_id, text=piece.html,
+                    reply_markup=piece.markup,
+                ),
+                chat_id,
+            )  # fmt: skip
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                log.info("message not edited", error=exc.message)
+                return False
+        if piece.inline:
+            await self.state.add_keyboard(chat_id, message_id)
+        return True
+
+    async def show_typing(self, address: str) -> None:
+        """"typing…" in the chat once (an operator is writing)."""
+        with suppress(ChatUnreachable):
+            await self._typing_once(int(str(address).removeprefix("tg:")))
 
     async def _message(self, chat_id: int, piece: Piece, *, paced: bool) -> Message:
         async def send() -> Message:

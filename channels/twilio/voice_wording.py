@@ -86,6 +86,9 @@ def core_texts() -> Iterator[tuple[str, str]]:
     """(key, text) of every Azerbaijani text of the core's catalog: all but the channels' own
     sections."""
     channels = ("web.", "telegram.", "twilio.", "ru.")  # and the Russian tree: not the phone's
+    # Nor the live operators' hand-off (chat channels only: a call goes to the call center) and
+    # the operators' console.
+    channels += ("live.", "operator.")
     # A notice is worded per channel already (notice.sms, notice.voice for the call); only what
     # a conversation says about notices (notice.facts) can be heard in a phone turn.
     sent = ("notice.",)
