@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     telegram_rate_global: float = Field(default=30.0, validation_alias="TELEGRAM_RATE_GLOBAL")
     telegram_rate_per_chat: float = Field(default=1.0, validation_alias="TELEGRAM_RATE_PER_CHAT")
     # Room for the trip to Telegram: N messages per 1 s + this (channels/telegram/ratelimit.py).
-    telegram_rate_margin_ms: float = Field(default=35.0, validation_alias="TELEGRAM_RATE_MARGIN_MS")
+    telegram_rate_margin_ms: float = Field(default=40.0, validation_alias="TELEGRAM_RATE_MARGIN_MS")
 
     twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")

@@ -128,7 +128,7 @@ class TelegramChannel:
         webhook_secret: str | None = None,
         global_rate: float = 30.0,
         chat_rate: float = 1.0,
-        global_margin_seconds: float = 0.035,
+        global_margin_seconds: float = 0.040,
         state_ttl_seconds: int = 7 * 24 * 3600,
     ) -> None:
         self.bot = bot

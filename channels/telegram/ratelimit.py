@@ -6,7 +6,7 @@ next time have come; sending moves them on by one interval. One Lua script check
 atomically, on Redis's own clock, so any number of processes share the budget. The limits carry
 a safety margin for the trip to Telegram: a message granted here arrives a few milliseconds
 later, and that jitter must never make arrivals look closer than allowed. So a chat gets one
-message per 1 s + 50 ms, the bot N per 1 s + `global_margin` (TELEGRAM_RATE_MARGIN_MS, 35 ms by
+message per 1 s + 50 ms, the bot N per 1 s + `global_margin` (TELEGRAM_RATE_MARGIN_MS, 40 ms by
 default).
 
 A sender that takes the bot's slot late (its process was busy when the slot came) would lose
@@ -87,7 +87,7 @@ class RedisRateLimiter:
         global_rate: float = 30.0,
         chat_rate: float = 1.0,
         margin_seconds: float = 0.05,
-        global_margin_seconds: float = 0.035,
+        global_margin_seconds: float = 0.040,
         catch_up_seconds: float = 0.005,
         tolerance_seconds: float = 0.002,
     ) -> None:
