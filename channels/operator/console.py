@@ -47,6 +47,7 @@ from channels.operator.auth import (
     socket_session,
 )
 from channels.pages import Page
+from channels.web import PAGE_SECURITY_HEADERS as WEB_PAGE_HEADERS
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
@@ -62,15 +63,8 @@ CONVERSATION_PATTERN = r"^[a-z]{2,10}:[A-Za-z0-9_+.:-]{1,80}$"
 MAX_REPLY_CHARS = 2000
 SOCKET_IDLE_SECONDS = 45  # a socket that sends nothing for this long is closed
 
-PAGE_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+# The web chat's page headers; the console's pages hold personal data, so nothing is cached.
+PAGE_SECURITY_HEADERS = {**WEB_PAGE_HEADERS, "Cache-Control": "no-store"}
 
 ConversationId = Annotated[str, PathParam(pattern=CONVERSATION_PATTERN)]
 DeskGetter = Callable[["HTTPConnection"], "Desk"]
