@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     # Requests a minute one API key may make to the notices API (GOV.UK Notify's default).
     api_rate_per_minute: int = Field(default=3000, validation_alias="DOST_API_RATE_PER_MINUTE")
 
+    # The HTTP edge (dost/edge.py): the largest request body a route takes (chat, webhooks,
+    # API), the CSV upload's own cap, and the interactive API docs (/docs, /redoc,
+    # /openapi.json: off in production unless asked for).
+    max_body_bytes: int = Field(default=64 * 1024, validation_alias="DOST_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(default=21_000_000, validation_alias="DOST_MAX_UPLOAD_BYTES")
+    api_docs: bool = Field(default=False, validation_alias="DOST_API_DOCS")
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # forwarded_allow_ips: "10.0.0.1,10.0.0.2", a CIDR, or "*"). Empty: none, not even loopback
+    # — the per-address rate limits then count the connecting address itself.
+    forwarded_allow_ips: str = Field(default="", validation_alias="FORWARDED_ALLOW_IPS")
+
     @field_validator("ivr_simulator", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

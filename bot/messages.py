@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from bot.people import Proof
+from bot.text_safety import clean_text
 
 MAX_TEXT_CHARS = 2000  # longer messages are cut (and the person told) before the NLU sees them
 
@@ -45,6 +46,13 @@ class Inbound(BaseModel):
     received_at: datetime | None = None  # when unset, the engine stamps it from its clock
     message_id: str | None = None  # the channel's id: the same id twice is one message
     client_address: str | None = None  # the web client's IP: one-time codes and holds per address
+
+    @field_validator("conversation_id", "text", "choice", "message_id", mode="after")
+    @classmethod
+    def _safe(cls, value: str | None) -> str | None:
+        """The edge of the core: what a channel hands in is stored (transcripts) and logged, so
+        a lone surrogate or a NUL never gets past here."""
+        return clean_text(value) if value is not None else None
 
 
 class Choice(BaseModel):

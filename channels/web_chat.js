@@ -259,7 +259,7 @@
       // Not delivered: take the message back, say why, and keep the person's text.
       userEl.remove();
       var message = TEXTS.connection_problem;
-      if (result.status === 429) {
+      if (result.status === 429 || result.status === 503) {
         message = data && typeof data.detail === "string" ? data.detail : TEXTS.rate_limited;
       }
       addNotice(message);

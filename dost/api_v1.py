@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import phonenumbers
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from bot.booking.errors import (
     AlreadyBooked,
@@ -25,6 +25,26 @@ from bot.privacy import mask_pii
 from dost.auth import require_api_key
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_api_key)], tags=["back office"])
+
+
+# Bookings are for the years around now: a year 1 or 9999 overflows on the way to Baku's time.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def _sane_year(value: date) -> date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("start needs a UTC offset, e.g. 2026-11-23T10:00:00+04:00")
+    return _sane_year(value)
+
+
+BookingTime = Annotated[datetime, AfterValidator(_aware)]
+BookingDate = Annotated[date, AfterValidator(_sane_year)]
 
 
 class Hours(BaseModel):
@@ -55,7 +75,7 @@ class SlotOut(BaseModel):
 class BookingIn(BaseModel):
     center: str
     service: str
-    start: datetime = Field(description="ISO 8601 with offset, a slot boundary from /slots")
+    start: BookingTime = Field(description="ISO 8601 with offset, a slot boundary from /slots")
     phone: str | None = None
     fin: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NP-Za-hj-np-z]{7}$")
     request_id: str = Field(min_length=8, max_length=100, description="the same id → one booking")
@@ -82,13 +102,11 @@ class BookingIn(BaseModel):
     def someone(self) -> BookingIn:
         if not self.phone and not self.fin:
             raise ValueError("phone or fin is required")
-        if self.start.tzinfo is None:
-            raise ValueError("start needs a UTC offset, e.g. 2026-11-23T10:00:00+04:00")
         return self
 
 
 class RescheduleIn(BaseModel):
-    start: datetime
+    start: BookingTime
     request_id: str = Field(min_length=8, max_length=100)
 
 
@@ -139,7 +157,7 @@ async def slots(
     request: Request,
     center: Annotated[str, Query()],
     service: Annotated[str, Query()],
-    date_: Annotated[date, Query(alias="date")],
+    date_: Annotated[BookingDate, Query(alias="date")],
 ) -> list[SlotOut]:
     try:
         free = await _store(request).availability(center, service, date_)
@@ -203,7 +221,7 @@ async def reschedule_booking(request: Request, code: str, body: RescheduleIn) ->
 
 @router.get("/centers/{center}/day", response_model=list[DayEntry])
 async def day_view(
-    request: Request, center: str, date_: Annotated[date, Query(alias="date")]
+    request: Request, center: str, date_: Annotated[BookingDate, Query(alias="date")]
 ) -> list[DayEntry]:
     """The desks' view of one day: active bookings by time, personal data masked."""
     if request.app.state.centers.get(center) is None:

@@ -28,6 +28,9 @@ from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from channels.web_push import web_push_router
 from dost import api_events, api_v1
+from dost.api_events import IMPORT_PATH
+from dost.edge import BodyLimit, SecurityHeaders
+from dost.errors import install_error_handlers
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -89,8 +92,16 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             if embedded is not None:
                 embedded.stop()
 
-    app = FastAPI(title="DOST Assistant", version="0.1.0", lifespan=lifespan)
+    # The interactive docs load scripts from a CDN and map the whole surface: only on request.
+    docs = settings.api_docs
+    app = FastAPI(
+        title="DOST Assistant", version="0.1.0", lifespan=lifespan,
+        docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )  # fmt: skip
     app.state.settings = settings
+    install_error_handlers(app)
+    _install_edge(app, settings)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -135,3 +146,17 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     # Telegram: POST /webhooks/telegram (off, with one log line, without TELEGRAM_BOT_TOKEN).
     app.include_router(telegram_router(settings))
     return app
+
+
+def _install_edge(app: FastAPI, settings: Settings) -> None:
+    """Outermost first: security headers on every answer (a 413 too), then the body cap, then
+    the client's address from a trusted proxy's X-Forwarded-For (off unless configured; the
+    per-address rate limits then count the proxy's resolved client)."""
+    if settings.forwarded_allow_ips:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    app.add_middleware(
+        BodyLimit, default=settings.max_body_bytes, caps={IMPORT_PATH: settings.max_upload_bytes}
+    )
+    app.add_middleware(SecurityHeaders)

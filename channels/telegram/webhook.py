@@ -76,7 +76,7 @@ def telegram_router(
             return Response(status_code=403)
         try:
             data = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the parser
             return Response(status_code=400)
         if await channel.accept(data) == "bad":
             return Response(status_code=400)
