@@ -106,3 +106,39 @@ def test_no_route_answers_a_hostile_request_with_a_server_error(
     # The requests got past the door, not only 401/403/404 everywhere.
     assert statuses.get(422, 0) > 0 and statuses.get(200, 0) + statuses.get(201, 0) > 0
     assert statuses.get(413, 0) > 0 and statuses.get(400, 0) > 0
+
+
+SCHEMA_EXAMPLES = 25  # per operation
+
+
+def test_the_documented_api_never_answers_with_a_server_error(
+    redis_url: str, nlu_cache: Path, tmp_path: Path, nlu, api_key: str
+) -> None:
+    """schemathesis: requests generated from the OpenAPI schema (valid and not), against the app
+    under uvicorn, each answered without a 5xx."""
+    import requests
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+
+    from tests.live_server import serve_in_thread
+
+    shutil.copytree(nlu_cache, tmp_path / "cache")
+    app = create_app(fuzz_settings(redis_url, tmp_path))
+    schema = schemathesis.openapi.from_dict(app.openapi())  # served only with DOST_API_DOCS
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # The event stream never ends: it is not for a request-response checker.
+    operations = [op for op in operations if not fuzz.ENDLESS.search(op.path)]
+    assert len(operations) >= 10
+    headers = {"Authorization": f"Bearer {api_key}"}
+    with serve_in_thread(app) as base, requests.Session() as session:
+        for operation in operations:
+
+            @seed(SEED)
+            @settings(max_examples=SCHEMA_EXAMPLES, deadline=None, database=None,
+                      derandomize=True, suppress_health_check=list(HealthCheck))  # fmt: skip
+            @given(operation.as_strategy())
+            def conforms(case) -> None:
+                case.call_and_validate(base_url=base, session=session, headers=headers,
+                                       checks=[not_a_server_error], timeout=30)  # fmt: skip
+
+            conforms()
