@@ -152,8 +152,10 @@ class Engine:
             async with self.store.locked(conversation):
                 state = await self.store.load(conversation)
                 tapped = state.choices.get(inbound.choice or "", inbound.choice)  # its title
-                said = inbound.text if inbound.text is not None else (
-                    f"[{tapped or inbound.command or 'contact'}]"
+                said = (
+                    inbound.text
+                    if inbound.text is not None
+                    else (f"[{tapped or inbound.command or 'contact'}]")
                 )
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
                 if self.relay is not None:
@@ -176,8 +178,12 @@ class Engine:
                     # operator who takes over.
                     understood = _understood(turn.entities if i == 0 else [], out)
                     await self.store.record(
-                        conversation, "bot", out.shown_text, intent=out.intent,
-                        service=out.service, **understood,
+                        conversation,
+                        "bot",
+                        out.shown_text,
+                        intent=out.intent,
+                        service=out.service,
+                        **understood,
                     )
         except RedisError as exc:
             log.warning("redis unavailable; answering without context", error=str(exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_plus
 
 # A FIN is 7 characters of digits and Latin letters other than I and O, with at least one of
 # each; phones are +994 / 0-prefixed Azerbaijani numbers in their usual spellings.
@@ -12,7 +13,7 @@ _FIN = re.compile(
 # Fields the logger itself adds: never personal data, and timestamps look like FINs.
 SAFE_KEYS = frozenset({"timestamp", "level", "logger"})
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+|00)?(?:994[\s\-().]*)?0?\d{2}[\s\-().]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b"
+    r"(?<![\w+])(?:\+|00)?(?:994[\s\-().]*)?0?\d{2}[\s\-().]*\d{3}[\s\-.]*\d{2}[\s\-.]*\d{2}\b"
 )
 
 
@@ -22,7 +23,20 @@ def mask_phone(match: re.Match[str]) -> str:
 
 
 def mask_pii(text: str) -> str:
-    """Replace FINs and phone numbers in free text; keeps the last two phone digits."""
+    """Replace FINs and phone numbers in free text; keeps the last two phone digits. Text that
+    is URL-encoded (a path, a query: "%2B994…", "050+123+45+67") is masked decoded when that
+    finds something the raw text hides."""
+    masked = _mask_plain(text)
+    if "%" in text or "+" in text:
+        decoded = unquote_plus(text)
+        if decoded != text:
+            masked_decoded = _mask_plain(decoded)
+            if masked_decoded != decoded:
+                return masked_decoded
+    return masked
+
+
+def _mask_plain(text: str) -> str:
     text = _PHONE.sub(mask_phone, text)
     return _FIN.sub("*******", text)
 

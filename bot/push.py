@@ -38,9 +38,7 @@ class Subscription:
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             left = None if deadline is None else max(0.0, deadline - loop.time())
-            message = await self._pubsub.get_message(
-                ignore_subscribe_messages=True, timeout=left
-            )
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
             if message is not None and message.get("type") == "message":
                 return json.loads(message["data"])
             if deadline is not None and loop.time() >= deadline:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from bot.config import Settings
 
+
 @contextmanager
 def redis_for(settings: Settings) -> Iterator[str]:
     """`REDIS_URL` when set, else the data directory's embedded server, attached for the block."""

@@ -486,8 +486,11 @@ def test_check_reports_partial_states_without_marks(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(PASSPORTS_DIR, kb)
     text = (kb / "05-04-04-00.yaml").read_text(encoding="utf-8")
-    text = text.replace("    state: known\n    value:\n    - 'Əhali: Azərbaycan",
-                        "    state: partial\n    value:\n    - 'Əhali: Azərbaycan", 1)
+    text = text.replace(
+        "    state: known\n    value:\n    - 'Əhali: Azərbaycan",
+        "    state: partial\n    value:\n    - 'Əhali: Azərbaycan",
+        1,
+    )
     (kb / "05-04-04-00.yaml").write_text(text, encoding="utf-8")
     text = (kb / "02-04-07-00.yaml").read_text(encoding="utf-8")
     text = text.replace("  - field: '20'", "  - field: '21'", 1)  # 21 is empty in the source
@@ -521,8 +524,10 @@ def test_target_group_is_words_of_the_name(tmp_path: Path) -> None:
     path = kb / "01-09-07-00.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "text: İmtiyazlı şəxslər", "text: Güzəştli şəxslər"), encoding="utf-8")  # fmt: skip
-    assert "01-09-07-00.yaml: curated target group 'Güzəştli şəxslər' is not in the name as " \
-           "printed" in check_knowledge(passports_dir=kb)
+    assert (
+        "01-09-07-00.yaml: curated target group 'Güzəştli şəxslər' is not in the name as "
+        "printed" in check_knowledge(passports_dir=kb)
+    )
     before = load_passport(kb / "02-04-07-00.yaml").curated
     assert main(["knowledge", "import", str(source("02-04-07-00.txt")), "--out", str(kb)]) == 0
     assert load_passport(kb / "02-04-07-00.yaml").curated.target_group == before.target_group

@@ -187,6 +187,7 @@ async def test_promised_reminders(parts, clock) -> None:
     await people.opt_out("sms", "+994501112233")
     assert await reminders.promised(booking) == []
     await people.opt_in("sms", "+994501112233")
-    assert await Reminders(arq, [24, 2], clock, people=people, channels={"web"}).promised(
-        booking
-    ) == []  # no SMS sender configured
+    assert (
+        await Reminders(arq, [24, 2], clock, people=people, channels={"web"}).promised(booking)
+        == []
+    )  # no SMS sender configured

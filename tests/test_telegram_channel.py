@@ -330,9 +330,7 @@ async def test_a_blocked_chat_is_marked_unreachable(emulator, redis) -> None:
         await channel.close()
 
 
-async def test_a_booking_reminder_is_delivered(
-    channel, emulator, engine, redis, redis_url
-) -> None:
+async def test_a_booking_reminder_is_delivered(channel, emulator, engine, redis, redis_url) -> None:
     """A booking made on Telegram with the person's own contact: its reminder job, run by a
     real worker, reaches the chat through Delivery."""
     from arq.constants import default_queue_name

@@ -12,7 +12,7 @@ import time
 import uvicorn
 
 from bot.config import Settings, get_settings
-from bot.logs import configure_logging, get_logger
+from bot.logs import configure_logging, get_logger, uvicorn_log_config
 from bot.redis_conn import redis_for
 from dost.shutdown import Terminated
 
@@ -33,8 +33,12 @@ def run(host: str, port: int, workers: int) -> int:
         _announce_when_ready(host, port)
         # Ctrl-C and SIGTERM are the normal ways to stop a server.
         with contextlib.suppress(KeyboardInterrupt, Terminated):
+            # log_config: each worker process sets up the same masked JSON logging. Proxy
+            # headers are the app's (FORWARDED_ALLOW_IPS, off by default), never uvicorn's
+            # default of believing whatever comes from loopback.
             uvicorn.run("dost.app:create_app", factory=True, host=host, port=port,
-                        workers=workers, log_config=None)  # fmt: skip
+                        workers=workers, log_config=uvicorn_log_config(settings.log_level),
+                        proxy_headers=False, server_header=False)  # fmt: skip
     return 0
 
 
