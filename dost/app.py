@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings, get_settings
@@ -22,6 +22,7 @@ from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import Reminders
 from bot.worker import arq_pool, build_worker
+from bot.worker_supervisor import WorkerSupervisor
 from channels.operator import operator_router
 from channels.telegram.webhook import telegram_router
 from channels.twilio import twilio_router
@@ -31,6 +32,7 @@ from dost import api_events, api_v1
 from dost.api_events import IMPORT_PATH
 from dost.edge import BodyLimit, SecurityHeaders
 from dost.errors import install_error_handlers
+from dost.health import health_router
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -68,13 +70,15 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
         timers = asyncio.create_task(run_expiry(app.state.desk))
-        worker = None
+        supervisor = None
         if settings.inprocess_worker:
-            worker = build_worker(
+            # Supervised: a Redis outage stops arq's worker; a fresh one takes over after it.
+            supervisor = WorkerSupervisor(lambda: build_worker(
                 url, clock=clock, senders=senders_factory(settings), handle_signals=False,
                 notices=notices,
-            )  # fmt: skip
-            worker_task = asyncio.create_task(worker.async_run())
+            ))  # fmt: skip
+            worker_task = asyncio.create_task(supervisor.run())
+        app.state.worker = supervisor
         app.state.bookings = app.state.engine.bookings
         app.state.centers = default_centers()
         services = {pid: p.display_name for pid, p in app.state.engine.passports.items()}
@@ -84,9 +88,10 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         finally:
             timers.cancel()
             await line_senders.aclose()
-            if worker is not None:
+            if supervisor is not None:
                 worker_task.cancel()
-                await worker.close()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
             await app.state.arq.aclose()
             await app.state.redis.aclose()
             if embedded is not None:
@@ -103,15 +108,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     install_error_handlers(app)
     _install_edge(app, settings)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        from redis.exceptions import RedisError
-
-        try:
-            await app.state.redis.ping()
-        except (RedisError, OSError):
-            return JSONResponse({"status": "degraded", "redis": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "redis": "ok"})
+    # /healthz and /metrics: Redis, the job worker and its queue.
+    app.include_router(health_router())
 
     # The web chat: the page at / and POST /api/v1/chat (engine and Redis come from the lifespan).
     app.include_router(

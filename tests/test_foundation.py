@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import redis
@@ -52,9 +53,17 @@ def test_healthz_reports_redis(redis_url: str, tmp_path, nlu_cache, nlu) -> None
     shutil.copytree(nlu_cache, tmp_path / "cache")  # the model trained once for the run
     settings = Settings(REDIS_URL=redis_url, DOST_DATA_DIR=tmp_path)
     with TestClient(create_app(settings)) as client:
-        response = client.get("/healthz")
+        for _ in range(100):  # the worker starts in the background
+            response = client.get("/healthz")
+            if response.json()["worker"]["status"] == "running":
+                break
+            time.sleep(0.05)
+        metrics = client.get("/metrics")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "redis": "ok"}
+    body = response.json()
+    assert body["status"] == "ok" and body["redis"] == "ok" and body["queued_jobs"] == 0
+    assert body["worker"]["status"] == "running" and body["worker"]["restarts"] == 0
+    assert "dost_worker_up 1.0" in metrics.text and "dost_job_queue_depth 0.0" in metrics.text
 
 
 def test_healthz_degrades_when_redis_is_gone(tmp_path, nlu_cache, nlu) -> None:

@@ -1,0 +1,96 @@
+"""/healthz and /metrics: is Redis there, is the job worker running (restarts, last error), how
+many jobs wait in its queue.
+
+/healthz answers 503 while Redis is unreachable (nothing works without it: take this process
+out of rotation) and 200 otherwise; its body says what is degraded (a worker restarting after
+an outage: jobs wait, nothing is lost). /metrics is Prometheus's text format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from arq.constants import default_queue_name
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from redis.exceptions import RedisError
+
+from bot.worker_supervisor import WorkerSupervisor
+
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Health:
+    redis: bool
+    queued: int | None  # None: Redis did not answer
+    worker: WorkerSupervisor | None  # None: the worker runs in its own process (dost worker)
+
+    @property
+    def ok(self) -> bool:
+        return self.redis and (self.worker is None or self.worker.state.alive)
+
+    def as_json(self) -> dict:
+        worker: dict = {"status": "external"}
+        if self.worker is not None:
+            state = self.worker.state
+            worker = {"status": state.status, "restarts": state.restarts,
+                      "last_error": state.last_error}  # fmt: skip
+        return {
+            "status": "ok" if self.ok else "degraded",
+            "redis": "ok" if self.redis else "unreachable",
+            "worker": worker,
+            "queued_jobs": self.queued,
+        }
+
+
+async def check(request: Request) -> Health:
+    redis = request.app.state.redis
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            queued = int(await redis.zcard(default_queue_name))
+    except (RedisError, OSError, TimeoutError):
+        return Health(False, None, request.app.state.worker)
+    return Health(True, queued, request.app.state.worker)
+
+
+class _Snapshot:
+    """One scrape's values as Prometheus metrics (a registry per scrape: several apps may live
+    in one process, as in the tests)."""
+
+    def __init__(self, health: Health) -> None:
+        self.health = health
+
+    def collect(self) -> Iterator[Metric]:
+        h = self.health
+        yield GaugeMetricFamily("dost_redis_up", "Redis answers (1) or not (0)", value=int(h.redis))
+        if h.queued is not None:
+            yield GaugeMetricFamily("dost_job_queue_depth", "jobs waiting in the worker's queue",
+                                    value=h.queued)  # fmt: skip
+        if h.worker is not None:
+            state = h.worker.state
+            yield GaugeMetricFamily("dost_worker_up", "the in-process job worker is running",
+                                    value=int(state.alive))  # fmt: skip
+            yield CounterMetricFamily("dost_worker_restarts", "restarts of the job worker",
+                                      value=state.restarts)  # fmt: skip
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        health = await check(request)
+        return JSONResponse(health.as_json(), status_code=200 if health.redis else 503)
+
+    @router.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Snapshot(await check(request)))
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
