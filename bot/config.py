@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         default=7 * 24 * 3600, validation_alias="DOST_CONVERSATION_TTL"
     )
     log_level: str = Field(default="INFO", validation_alias="DOST_LOG_LEVEL")
+    # The embedded redis-server's memory cap ("512mb", "2gb"; "0": none). Its policy is
+    # noeviction: nothing is ever dropped to make room (docs/operations.md).
+    redis_maxmemory: str = Field(default="512mb", validation_alias="DOST_REDIS_MAXMEMORY")
     booking_slot_minutes: int = Field(default=15, validation_alias="DOST_BOOKING_SLOT_MINUTES")
     # Hours before a booking when reminders go out, e.g. "24,2".
     reminder_hours: str = Field(default="24,2", validation_alias="DOST_REMINDER_HOURS")

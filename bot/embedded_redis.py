@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 10.0
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux
+# Memory: a cap, and Redis never evicts a key on its own (bookings and queued jobs included);
+# at the cap writes fail and the service answers 503 (docs/operations.md).
+DEFAULT_MAXMEMORY = "512mb"
+EVICTION_POLICY = "noeviction"
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def redis_binary() -> str:
 class EmbeddedRedis:
     """Attach to (or start) the embedded server of `directory`; `stop()` detaches."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, maxmemory: str = DEFAULT_MAXMEMORY) -> None:
         self.directory = directory.resolve()
+        self.maxmemory = maxmemory
         self._me: ProcessId | None = None
         self._server: ServerInfo | None = None
         self._child: subprocess.Popen | None = None
@@ -192,6 +197,7 @@ class EmbeddedRedis:
             redis_binary(), "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
             "--dir", str(self.directory), "--dbfilename", "dost.rdb", "--appendonly", "yes",
             "--appendfsync", "everysec", "--daemonize", "no", "--logfile", "redis.log",
+            "--maxmemory", self.maxmemory, "--maxmemory-policy", EVICTION_POLICY,
         ]  # fmt: skip
         self._child = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -251,9 +257,9 @@ class EmbeddedRedis:
 
 
 @contextlib.contextmanager
-def attached(directory: Path) -> Iterator[str]:
+def attached(directory: Path, maxmemory: str = DEFAULT_MAXMEMORY) -> Iterator[str]:
     """The embedded server's URL for the duration of the block."""
-    server = EmbeddedRedis(directory)
+    server = EmbeddedRedis(directory, maxmemory)
     try:
         yield server.start()
     finally:

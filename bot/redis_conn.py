@@ -22,7 +22,7 @@ def redis_for(settings: Settings) -> Iterator[str]:
         return
     from bot.embedded_redis import attached
 
-    with attached(settings.redis_dir) as url:
+    with attached(settings.redis_dir, settings.redis_maxmemory) as url:
         yield url
 
 

@@ -13,6 +13,7 @@ from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
+from bot.logs import get_logger
 from bot.notices.ack import Acknowledgements
 from bot.notices.intake import Intake
 from bot.notices.policy import NoticeConfig
@@ -32,7 +33,7 @@ from dost import api_events, api_v1
 from dost.api_events import IMPORT_PATH
 from dost.edge import BodyLimit, SecurityHeaders
 from dost.errors import install_error_handlers
-from dost.health import health_router
+from dost.health import health_router, warn_if_evicting
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -49,9 +50,10 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         url = settings.redis_url
         if not url:
             # Started without `dost serve` (e.g. `uvicorn --factory`): own an embedded server.
-            embedded = EmbeddedRedis(settings.redis_dir)
+            embedded = EmbeddedRedis(settings.redis_dir, settings.redis_maxmemory)
             url = embedded.start()
         app.state.redis = connect(url)
+        await warn_if_evicting(app.state.redis, get_logger("dost.redis"))
         app.state.arq = arq_pool(url)
         notices = NoticeConfig.from_settings(settings)
         reminders = Reminders(

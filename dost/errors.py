@@ -5,9 +5,10 @@ back, never with a traceback, never with a 500 for something the client or an ou
   reason; the offending value is not repeated (it may hold a lone surrogate that cannot even be
   encoded, a FIN, or 64 KiB of junk).
 - JSON nested beyond what the parser can take: 400.
-- Redis unreachable: 503 with Retry-After and, on each channel, its polite "temporary problem"
-  text: the web chat shows it, a caller hears it, an SMS/WhatsApp sender gets it as the reply;
-  Telegram is told to come back (it retries the update, so the person gets the real answer).
+- Redis unreachable or full (maxmemory reached; it never evicts): 503 with Retry-After and,
+  on each channel, its polite "temporary problem" text: the web chat shows it, a caller hears
+  it, an SMS/WhatsApp sender gets it as the reply; Telegram is told to come back (it retries
+  the update, so the person gets the real answer).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemory
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.catalog import t
@@ -37,7 +39,8 @@ MESSAGING_PREFIX = "/webhooks/twilio/messaging"
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_failed)
     app.add_exception_handler(RecursionError, too_deep)
-    for exc in (RedisConnectionError, RedisTimeoutError, ConnectionRefusedError):
+    # Redis full (maxmemory, noeviction) is an outage too: nothing was written.
+    for exc in (RedisConnectionError, RedisTimeoutError, RedisOutOfMemory):
         app.add_exception_handler(exc, redis_unavailable)
 
 

@@ -58,12 +58,33 @@ async def check(request: Request) -> Health:
     return Health(True, queued, request.app.state.worker)
 
 
+async def warn_if_evicting(redis, log) -> None:
+    """An external Redis whose policy may evict keys would, under memory pressure, silently drop
+    bookings or queued jobs (they have TTLs or none): say so once at start."""
+    try:
+        policy = (await redis.config_get("maxmemory-policy")).get("maxmemory-policy", "")
+    except (RedisError, OSError):
+        return  # unreachable, or CONFIG disabled (a managed Redis): nothing to tell
+    if policy != "noeviction":
+        log.warning("redis may evict bookings and queued jobs: set maxmemory-policy noeviction",
+                    policy=policy)  # fmt: skip
+
+
+async def _memory(redis) -> tuple[int, int] | None:
+    try:
+        info = await redis.info("memory")
+    except (RedisError, OSError):
+        return None
+    return int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+
+
 class _Snapshot:
     """One scrape's values as Prometheus metrics (a registry per scrape: several apps may live
     in one process, as in the tests)."""
 
-    def __init__(self, health: Health) -> None:
+    def __init__(self, health: Health, memory: tuple[int, int] | None) -> None:
         self.health = health
+        self.memory = memory
 
     def collect(self) -> Iterator[Metric]:
         h = self.health
@@ -71,6 +92,11 @@ class _Snapshot:
         if h.queued is not None:
             yield GaugeMetricFamily("dost_job_queue_depth", "jobs waiting in the worker's queue",
                                     value=h.queued)  # fmt: skip
+        if self.memory is not None:
+            used, cap = self.memory
+            yield GaugeMetricFamily("dost_redis_used_memory_bytes", "Redis used_memory", value=used)
+            yield GaugeMetricFamily("dost_redis_maxmemory_bytes", "Redis maxmemory (0: no cap)",
+                                    value=cap)  # fmt: skip
         if h.worker is not None:
             state = h.worker.state
             yield GaugeMetricFamily("dost_worker_up", "the in-process job worker is running",
@@ -90,7 +116,9 @@ def health_router() -> APIRouter:
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(_Snapshot(await check(request)))
+        health = await check(request)
+        memory = await _memory(request.app.state.redis) if health.redis else None
+        registry.register(_Snapshot(health, memory))
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
