@@ -184,3 +184,40 @@ def test_a_dead_server_is_restarted(tmp_path: Path) -> None:
     finally:
         second.stop()
     assert servers_of(tmp_path) == []
+
+
+def test_the_embedded_server_is_capped_and_never_evicts(tmp_path: Path) -> None:
+    """Bookings carry TTLs, so only `noeviction` keeps Redis from dropping one under memory
+    pressure (docs/operations.md); the cap is DOST_REDIS_MAXMEMORY."""
+    server = EmbeddedRedis(tmp_path / "redis", maxmemory="64mb")
+    url = server.start()
+    try:
+        client = redis.Redis.from_url(url, decode_responses=True)
+        config = client.config_get("maxmemory*")
+        assert config["maxmemory-policy"] == "noeviction"
+        assert int(config["maxmemory"]) == 64 * 1024 * 1024
+        assert client.config_get("appendonly")["appendonly"] == "yes"
+        client.close()
+    finally:
+        server.stop()
+
+
+async def test_an_external_redis_that_may_evict_is_reported(redis_url: str) -> None:
+    from structlog.testing import capture_logs
+
+    from bot.logs import get_logger
+    from bot.redis_conn import connect
+    from dost.health import warn_if_evicting
+
+    client = connect(redis_url)
+    try:
+        await client.config_set("maxmemory-policy", "allkeys-lru")
+        with capture_logs() as logs:
+            await warn_if_evicting(client, get_logger("test"))
+        await client.config_set("maxmemory-policy", "noeviction")
+        with capture_logs() as quiet:
+            await warn_if_evicting(client, get_logger("test"))
+    finally:
+        await client.config_set("maxmemory-policy", "noeviction")
+        await client.aclose()
+    assert [e["policy"] for e in logs] == ["allkeys-lru"] and quiet == []
