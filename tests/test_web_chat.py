@@ -370,3 +370,28 @@ def test_chat_in_a_phone_sized_browser(live_server: str, artifacts_dir: Path) ->
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 10_000
     assert problems == [], problems
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_an_outage_is_told_in_the_page_and_the_message_kept(live_server: str) -> None:
+    """While Redis is away the service answers 503 with the catalog's apology (dost/errors.py):
+    the page shows it and gives the person their message back to send again."""
+    from playwright.sync_api import sync_playwright
+
+    apology = catalog_text("technical_problem")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.route("**/api/v1/chat", lambda route: route.fulfill(
+                status=503, headers={"Retry-After": "5"}, json={"detail": apology}))  # fmt: skip
+            page.goto(f"{live_server}/")
+            message = page.get_by_label(web_texts()["input_label"])
+            message.fill("Salam")
+            message.press("Enter")
+            page.locator(".notice", has_text=apology).wait_for()
+            assert message.input_value() == "Salam"
+            assert page.locator(".msg.user").count() == 0
+        finally:
+            browser.close()

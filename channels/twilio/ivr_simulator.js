@@ -90,14 +90,20 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body)
     }).then(function (response) {
+      if (response.status === 503) {
+        // The service is briefly unavailable: its own polite words, when it sent them.
+        return response.json().catch(function () { return null; }).then(function (data) {
+          throw { outage: data && typeof data.detail === "string" ? data.detail : null };
+        });
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (result) {
       busy = false;
       handle(result, body.action);
-    }).catch(function () {
+    }).catch(function (error) {
       busy = false;
-      line("system", TEXTS.connection_problem);
+      line("system", (error && error.outage) || TEXTS.connection_problem);
       setControls();
     });
   }
