@@ -73,16 +73,25 @@ def test_the_scan_sees_every_spelling() -> None:
 def test_exceptions_are_rendered_and_masked() -> None:
     """An exception's message and its traceback, from structlog and from the standard library
     (uvicorn's "Exception in ASGI application" is one), become masked text."""
+    import structlog
+
     from bot.logs import configure_logging, get_logger
 
     stream = io.StringIO()
+    root = logging.getLogger()
+    before = (structlog.get_config(), root.handlers[:], root.level)
     configure_logging("DEBUG")
     handler = logging.getLogger().handlers[0]
     handler.setStream(stream)
-    import structlog
-
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=stream))
     everything = " ".join(w for w, _ in PHONES) + " " + " ".join(FINS)
+    # Earlier tests' uvicorn servers may have quieted its loggers: as `dost serve` sets them.
+    saved = {}
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        saved[name] = (logger.level, logger.propagate, logger.disabled, logger.handlers[:])
+        logger.setLevel(logging.INFO)
+        logger.propagate, logger.disabled, logger.handlers[:] = True, False, []
     try:
         try:
             raise ValueError(f"bad input: {everything}")
@@ -94,7 +103,15 @@ def test_exceptions_are_rendered_and_masked() -> None:
             "/x?" + urlencode({"phone": PHONES[1][0], "fin": FINS[1]}), "1.1", 200,
         )  # fmt: skip
     finally:
-        configure_logging("INFO")
+        # As it was: other tests capture logs through the default set-up.
+        config, handlers, level = before
+        structlog.configure(**config)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, (level, propagate, disabled, handlers) in saved.items():
+            logger = logging.getLogger(name)
+            logger.setLevel(level)
+            logger.propagate, logger.disabled, logger.handlers[:] = propagate, disabled, handlers
     lines = stream.getvalue().splitlines()
     events = [json.loads(line) for line in lines]
     assert len(events) == 3
