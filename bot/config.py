@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     conversation_ttl_seconds: int = Field(
         default=7 * 24 * 3600, validation_alias="DOST_CONVERSATION_TTL"
     )
+    # Transcripts of conversations without a proven number or person are kept this long
+    # (capped by the conversation's TTL); proven ones as long as the conversation.
+    unproven_transcript_ttl_seconds: int = Field(
+        default=24 * 3600, validation_alias="DOST_UNPROVEN_TRANSCRIPT_TTL"
+    )
     log_level: str = Field(default="INFO", validation_alias="DOST_LOG_LEVEL")
     booking_slot_minutes: int = Field(default=15, validation_alias="DOST_BOOKING_SLOT_MINUTES")
     # Hours before a booking when reminders go out, e.g. "24,2".

@@ -28,6 +28,7 @@ from bot.channel_state import ChannelState
 from bot.identity import parse_phone
 from bot.messages import ChatEngine, Inbound, Outbound
 from bot.operators.desk import WAIT_KEY
+from bot.ratelimit import RateLimit, RateLimited
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -236,19 +237,13 @@ def web_chat_router(
     )
     async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
         address = request.client.host if request.client else "unknown"
-        wait = await ChannelState(redis_getter(request), NAMESPACE).hit_rate_limits(
-            [
-                (f"{RATE_NAME}:conversation:{body.conversation_id}", conversation_limit,
-                 window_seconds),
-                (f"{RATE_NAME}:address:{address}", address_limit, window_seconds),
-            ]
-        )  # fmt: skip
-        if wait is not None:
-            raise HTTPException(
-                status_code=429,
-                detail=web_texts()["rate_limited"],
-                headers={"Retry-After": str(wait)},
-            )
+        counters = ChannelState(redis_getter(request), NAMESPACE)
+        limits = [  # counted by the engine in the same round trip as its lock and state
+            RateLimit(counters.key(f"{RATE_NAME}:conversation:{body.conversation_id}"),
+                      conversation_limit, window_seconds),
+            RateLimit(counters.key(f"{RATE_NAME}:address:{address}"), address_limit,
+                      window_seconds),
+        ]  # fmt: skip
         inbound = Inbound(
             conversation_id=f"web:{body.conversation_id}",
             channel="web",
@@ -256,7 +251,14 @@ def web_chat_router(
             choice=body.choice,
             client_address=address,
         )
-        replies = await engine_getter(request).handle(inbound)
+        try:
+            replies = await engine_getter(request).handle(inbound, limits)
+        except RateLimited as refused:
+            raise HTTPException(
+                status_code=429,
+                detail=web_texts()["rate_limited"],
+                headers={"Retry-After": str(refused.wait)},
+            ) from None
         response.headers["Cache-Control"] = "no-store"
         return to_response(replies)
 
