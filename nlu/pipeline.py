@@ -7,11 +7,13 @@ does.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -99,22 +101,53 @@ def training_fingerprint(names: Mapping[str, Sequence[str]]) -> str:
 
 
 def load_classifier(names: Mapping[str, Sequence[str]], cache_dir: Path | None) -> IntentClassifier:
-    """The cached model for this training data, trained (and cached) when missing."""
+    """The cached model for this training data, trained (and cached) when missing. Processes
+    starting together (`dost serve --workers N`, `dost worker`) train it once: the first takes
+    a file lock and trains, the others wait for it and load the result."""
     path = cache_dir / f"intents-{training_fingerprint(names)}.pkl" if cache_dir else None
-    if path is not None and path.exists():
-        try:
-            return IntentClassifier.load(path)
-        except Exception:  # a damaged or foreign cache file: retrain rather than fail
-            path.unlink(missing_ok=True)
-    classifier = IntentClassifier()
-    classifier.fit(build_training_set(names))
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path is None:
+        return _trained(names)
+    loaded = _load_cached(path)
+    if loaded is not None:
+        return loaded
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(path.with_suffix(".lock")):
+        loaded = _load_cached(path)  # trained by another process while this one waited
+        if loaded is not None:
+            return loaded
+        classifier = _trained(names)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         classifier.save(Path(tmp))
-        os.replace(tmp, path)  # atomic: parallel workers never read half a model
+        os.replace(tmp, path)  # atomic: a reader never sees half a model
     return classifier
+
+
+def _trained(names: Mapping[str, Sequence[str]]) -> IntentClassifier:
+    classifier = IntentClassifier()
+    classifier.fit(build_training_set(names))
+    return classifier
+
+
+def _load_cached(path: Path) -> IntentClassifier | None:
+    if not path.exists():
+        return None
+    try:
+        return IntentClassifier.load(path)
+    except Exception:  # a damaged or foreign cache file: retrain rather than fail
+        path.unlink(missing_ok=True)
+        return None
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """An advisory lock on a file, across processes (released if the process dies)."""
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_nlu(cache_dir: Path | None = None) -> NLU:
