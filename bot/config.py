@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    # REDIS_URL is one node of a Redis Cluster (docs/scale-out.md says what runs on one).
+    redis_cluster: bool = Field(default=False, validation_alias="REDIS_CLUSTER")
     data_dir: Path = Field(default=Path("var"), validation_alias="DOST_DATA_DIR")
     public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
 

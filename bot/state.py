@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -112,11 +112,23 @@ class Turn:
     state: ConversationState
     save: bool = False
     lines: list[str] = field(default_factory=list)
+    writes: list[Callable[[Any], object]] = field(default_factory=list)  # queue on the pipeline
     open: bool = True  # a task the turn started may outlive it: then it writes at once
 
 
 # The turn running in this task: `record` buffers into it instead of writing at once.
 _CURRENT: ContextVar[Turn | None] = ContextVar("dost_turn", default=None)
+
+
+def defer_writes(queue: Callable[[Any], object]) -> bool:
+    """Queue writes (`queue(pipeline)`) on the running turn's last round trip, after its state
+    and transcript; False outside a turn (the caller writes at once). For writes nothing in the
+    same turn reads back."""
+    turn = _CURRENT.get()
+    if turn is None or not turn.open:
+        return False
+    turn.writes.append(queue)
+    return True
 
 
 class StateStore:
@@ -215,7 +227,9 @@ class StateStore:
                 pipe.ltrim(key, -TRANSCRIPT_LINES, -1)
                 proven = turn.state.phone or turn.state.person_id
                 pipe.expire(key, self.ttl if proven else self.unproven_ttl)
-            await self._unlock(keys=[lock_key], args=[token], client=pipe)  # queued
+            for queue in turn.writes:
+                queue(pipe)
+            pipe.eval(_UNLOCK, 1, lock_key, token)  # EVAL: no SCRIPT EXISTS round trip first
             await pipe.execute()
 
     async def first_time(self, conversation_id: str, message_id: str) -> bool:

@@ -235,7 +235,7 @@ def web_chat_router(
             }
         },
     )
-    async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
+    async def chat(body: ChatRequest, request: Request) -> Response:
         address = request.client.host if request.client else "unknown"
         counters = ChannelState(redis_getter(request), NAMESPACE)
         limits = [  # counted by the engine in the same round trip as its lock and state
@@ -259,8 +259,12 @@ def web_chat_router(
                 detail=web_texts()["rate_limited"],
                 headers={"Retry-After": str(refused.wait)},
             ) from None
-        response.headers["Cache-Control"] = "no-store"
-        return to_response(replies)
+        # Serialized once, here (FastAPI would validate the model again, then encode it).
+        return Response(
+            to_response(replies).model_dump_json(),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
 
     @router.post(
         "/api/v1/chat/{conversation_id}/verify",

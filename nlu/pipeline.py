@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,9 @@ class NLU:
         self.centers = centers
         self.subjects = subjects  # the service pages' subjects and uncovered DOST matters
         self.threshold = CONFIDENCE_THRESHOLD
+        # What a text means apart from the time it is said at (dates are relative to `now`):
+        # people ask the same few things, so it is computed once per text.
+        self._meaning = lru_cache(maxsize=4096)(self._meaning_of)
 
     def parse(self, text: str, now: datetime | None = None) -> dict[str, Any]:
         """Rasa's /model/parse shape plus `service` (the best match), `services` (every
@@ -49,10 +53,7 @@ class NLU:
         `subject` (a subject of the service pages, or a DOST matter not covered, that the text
         names more specifically than any passport);
         `language` ("az", "ru", or None when the text does not say: nlu.language)."""
-        service = self.services.identify(text)
-        mentioned = self.services.mentioned(text)
-        subject = self.subjects.identify(text, self.services) if self.subjects else None
-        ranking = self._rank_intents(text, service.id if service else None)
+        service, mentioned, subject, ranking, language = self._meaning(text)
         name, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         return {
             "text": text,
@@ -64,8 +65,15 @@ class NLU:
             "service": _service(service) if service else None,
             "services": [_service(s) for s in mentioned],
             "subject": subject.to_dict() if subject else None,
-            "language": detect_language(text),
+            "language": language,
         }
+
+    def _meaning_of(self, text: str) -> tuple[Any, ...]:
+        service = self.services.identify(text)
+        mentioned = tuple(self.services.mentioned(text))
+        subject = self.subjects.identify(text, self.services) if self.subjects else None
+        ranking = tuple(self._rank_intents(text, service.id if service else None))
+        return service, mentioned, subject, ranking, detect_language(text)
 
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
         """Intents of the text, or of the text less the service's name when that is clearer:

@@ -236,6 +236,14 @@ class Desk:
     async def rating_pending(self, conversation: str) -> str | None:
         return await self.redis.get(f"{PREFIX}rating:{conversation}")
 
+    async def relay_status(self, conversation: str) -> tuple[bool, bool]:
+        """(`is_open`, `rating_pending`) in one round trip: what every citizen's turn asks."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(f"{PREFIX}h:{conversation}", "status")
+            pipe.exists(f"{PREFIX}rating:{conversation}")
+            status, rating = await pipe.execute()
+        return status in OPEN, bool(rating)
+
     async def rate(self, conversation: str, score: int) -> bool:
         ticket = await self.redis.getdel(f"{PREFIX}rating:{conversation}")
         if ticket is None or not 1 <= score <= 5:
