@@ -11,13 +11,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-AREAS = [  # first match wins, checked from the top of the stack down
-    ("redis client", re.compile(r"/redis/")),
-    ("NLU", re.compile(r"/nlu/|sklearn|scipy|numpy|rapidfuzz")),
+AREAS = [  # a sample counts for the first area with a frame anywhere on its stack
+    ("Redis client (and the socket writes under it)", re.compile(r"[(/]redis/")),
+    ("NLU", re.compile(r"[(/]nlu/|sklearn|scipy|numpy|rapidfuzz")),
+    ("logging", re.compile(r"structlog|[(/]logging/|bot/logs|bot/privacy")),
     ("pydantic", re.compile(r"pydantic")),
-    ("logging", re.compile(r"structlog|/logging/|bot/logs|bot/privacy")),
+    ("Telegram client (aiogram, aiohttp)", re.compile(r"aiogram|aiohttp")),
+    ("application code", re.compile(r"[(/](bot|channels|knowledge|dost)/")),
     ("HTTP framework", re.compile(r"fastapi|starlette|uvicorn|h11|httptools|anyio")),
-    ("asyncio", re.compile(r"asyncio/")),
 ]
 
 
@@ -40,11 +41,11 @@ def main(paths: list[str]) -> None:
             for frame in set(stack):
                 inclusive[frame] += count
             own[stack[-1]] += count
-            area = next((name for frame in reversed(stack) for name, rx in AREAS
-                         if rx.search(frame)), "application")  # fmt: skip
+            area = next((name for name, rx in AREAS if any(rx.search(f) for f in stack)),
+                        "other (event loop)")  # fmt: skip
             areas[area] += count
     print(f"{total} samples")
-    print("\nby area (the innermost frame that belongs to one):")
+    print("\nby area (the first in this order with a frame on the sample's stack):")
     for name, count in areas.most_common():
         print(f"  {100 * count / total:5.1f} %  {name}")
     print("\ninclusive (top 40):")

@@ -11,7 +11,7 @@ and reminders; tests and stories hand it a frozen one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
@@ -160,7 +160,7 @@ class Engine:
             ):
                 log.info("duplicate message ignored", conversation=conversation)
                 return []
-            async with self.store.turn(conversation, limits) as current:
+            async with self.store.turn(conversation, limits, self._reads(conversation)) as current:
                 state = current.state
                 tapped = state.choices.get(inbound.choice or "", inbound.choice)  # its title
                 said = (
@@ -204,6 +204,15 @@ class Engine:
             intent=turn.intent, service=turn.service, replies=len(turn.replies),
         )  # fmt: skip
         return turn.replies
+
+    def _reads(self, conversation: str) -> dict[str, Callable[[Any], object]]:
+        """What every turn reads besides its state, read with the lock in one round trip."""
+        reads: dict[str, Callable[[Any], object]] = {}
+        if self.desk is not None:
+            reads |= self.desk.relay_reads(conversation)
+        if self.outcomes is not None:
+            reads |= self.outcomes.turn_reads(conversation)
+        return reads
 
     async def _relayed(
         self, inbound: Inbound, current: Turn, replies: list[Outbound]

@@ -19,14 +19,14 @@ outcome once the report reads it:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from bot.clock import SYSTEM_CLOCK, Clock, as_baku
-from bot.state import defer_writes
+from bot.state import MISSING, defer_writes, read_ahead
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -86,7 +86,9 @@ class Outcomes:
         now = ms(self.clock.now())
         gap = int(SESSION_GAP.total_seconds() * 1000)
         current = PREFIX + "current:" + conversation
-        raw = await self.redis.get(current)  # the open session itself (its id before 2026-12)
+        raw = read_ahead(current)  # the open session itself (its id before 2026-12)
+        if raw is MISSING:
+            raw = await self.redis.get(current)
         if raw and not raw.startswith("{"):
             raw = await self.redis.hget(SESSIONS, raw)
         session = Session.model_validate_json(raw) if raw else None
@@ -119,6 +121,13 @@ class Outcomes:
                 queue(pipe)
                 await pipe.execute()
         return session
+
+    @staticmethod
+    def turn_reads(conversation: str) -> dict[str, Callable[[Any], object]]:
+        """What `turn` reads, for the conversation's turn to read with its lock (bot.state):
+        only `turn` writes it, under that lock."""
+        current = PREFIX + "current:" + conversation
+        return {current: lambda pipe: pipe.get(current)}
 
     async def sessions(self, since: datetime | None = None) -> list[Session]:
         """Every session started since `since` (all when None), oldest first, and every later

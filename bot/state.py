@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -113,11 +113,24 @@ class Turn:
     save: bool = False
     lines: list[str] = field(default_factory=list)
     writes: list[Callable[[Any], object]] = field(default_factory=list)  # queue on the pipeline
+    read: dict[str, Any] = field(default_factory=dict)  # read ahead with the lock, taken once
     open: bool = True  # a task the turn started may outlive it: then it writes at once
 
 
 # The turn running in this task: `record` buffers into it instead of writing at once.
 _CURRENT: ContextVar[Turn | None] = ContextVar("dost_turn", default=None)
+
+
+MISSING = object()
+
+
+def read_ahead(name: str) -> Any:
+    """What the running turn read ahead under `name` (see `StateStore.turn`'s `reads`), once;
+    MISSING outside a turn or when not read ahead (the caller reads it itself)."""
+    turn = _CURRENT.get()
+    if turn is None or not turn.open:
+        return MISSING
+    return turn.read.pop(name, MISSING)
 
 
 def defer_writes(queue: Callable[[Any], object]) -> bool:
@@ -170,11 +183,16 @@ class StateStore:
 
     @asynccontextmanager
     async def turn(
-        self, conversation_id: str, limits: Sequence[RateLimit] = ()
+        self,
+        conversation_id: str,
+        limits: Sequence[RateLimit] = (),
+        reads: Mapping[str, Callable[[Any], object]] | None = None,
     ) -> AsyncIterator[Turn]:
         """A turn under the conversation's lock in two round trips (see the module). Raises
         `RateLimited` (nothing else done) when one of `limits` is exceeded. Set `turn.save` to
-        keep `turn.state`; the transcript lines are written even if the turn fails."""
+        keep `turn.state`; the transcript lines are written even if the turn fails. `reads`
+        (name → a function queuing one read on a pipeline) are read in the first round trip,
+        for `read_ahead` — only what nothing else writes between then and its use."""
         lock_key, state_key = (
             self._key("lock", conversation_id),
             self._key("state", conversation_id),
@@ -184,6 +202,8 @@ class StateStore:
             counted = queue_rate_limits(pipe, limits)
             pipe.set(lock_key, token, nx=True, px=LOCK_MS)
             pipe.get(state_key)
+            for queue in (reads or {}).values():
+                queue(pipe)
             results = await pipe.execute()
         wait, unexpiring = rate_limit_wait(limits, results[:counted])
         if unexpiring:
@@ -197,6 +217,8 @@ class StateStore:
             raw = await self._wait_for_lock(lock_key, state_key, token)
         state = ConversationState.model_validate_json(raw) if raw else ConversationState()
         turn = Turn(conversation_id, state)
+        if locked:  # read under the lock (else the wait re-read the state alone)
+            turn.read = dict(zip(reads or {}, results[counted + 2 :], strict=True))
         current = _CURRENT.set(turn)
         try:
             yield turn
