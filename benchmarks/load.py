@@ -298,8 +298,9 @@ async def run_scenario(channel: str, port: int, stub: BotApiStub | None, citizen
             await asyncio.sleep(rng.uniform(0, citizens / rate))
         while time.perf_counter() < deadline:
             await citizen.step()
-            if rate is not None:
-                await asyncio.sleep(rng.expovariate(rate / citizens))
+            if rate is not None:  # thinking, but not past the end (it would stretch the run)
+                left = deadline - time.perf_counter()
+                await asyncio.sleep(max(0.0, min(rng.expovariate(rate / citizens), left)))
         await citizen.connection.close()
 
     await asyncio.gather(*(slot() for _ in range(citizens)))
