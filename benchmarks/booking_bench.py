@@ -95,7 +95,7 @@ async def stampede(url: str, args: argparse.Namespace) -> bool:
     seconds = time.perf_counter() - started
     booked, full = outcomes.count("booked"), outcomes.count("full")
     other = len(outcomes) - booked - full
-    in_redis = await client.scard(f"dost:slot:bench:02-04-10-00:{slot.epoch}:booked")
+    in_redis = await client.scard(f"dost:{{booking}}:slot:bench:02-04-10-00:{slot.epoch}:booked")
     ok = booked == args.capacity and full == args.attempts - args.capacity and other == 0
     ok = ok and in_redis == args.capacity and await store.free(slot) == 0
     print(

@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    # REDIS_URL is one node of a Redis Cluster (docs/scale-out.md says what runs on one).
+    redis_cluster: bool = Field(default=False, validation_alias="REDIS_CLUSTER")
     data_dir: Path = Field(default=Path("var"), validation_alias="DOST_DATA_DIR")
     public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
 
@@ -49,6 +51,11 @@ class Settings(BaseSettings):
     # How long a conversation's state and transcript live without activity.
     conversation_ttl_seconds: int = Field(
         default=7 * 24 * 3600, validation_alias="DOST_CONVERSATION_TTL"
+    )
+    # Transcripts of conversations without a proven number or person are kept this long
+    # (capped by the conversation's TTL); proven ones as long as the conversation.
+    unproven_transcript_ttl_seconds: int = Field(
+        default=24 * 3600, validation_alias="DOST_UNPROVEN_TRANSCRIPT_TTL"
     )
     log_level: str = Field(default="INFO", validation_alias="DOST_LOG_LEVEL")
     # The embedded redis-server's memory cap ("512mb", "2gb"; "0": none). Its policy is

@@ -11,7 +11,7 @@ and reminders; tests and stories hand it a frozen one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
@@ -35,8 +35,15 @@ from bot.operators.desk import OPEN as OPEN_STATUSES
 from bot.operators.relay import Relay
 from bot.outcomes import CALL_CENTER_TICKET, Outcomes
 from bot.people import People, conversation_address
+from bot.ratelimit import RateLimit
 from bot.reminders import Reminders, RemindingBookingStore
-from bot.state import ConversationState, StateStore
+from bot.state import (
+    UNPROVEN_TRANSCRIPT_SECONDS,
+    ConversationState,
+    LockTimeout,
+    StateStore,
+    Turn,
+)
 from bot.verification import CheckResult, PhoneVerification, SendSms, Started
 from knowledge.centers import Centers
 from knowledge.model import Passport
@@ -65,6 +72,7 @@ class Engine:
         send_sms: SendSms | None = None,
         desk: Desk | None = None,
         acknowledgements: Acknowledgements | None = None,
+        unproven_transcript_ttl: int = UNPROVEN_TRANSCRIPT_SECONDS,
     ) -> None:
         """With `reminders`, every booking change keeps its reminder jobs in step (the
         reminders must read the same clock). `send_sms` carries one-time codes; without it
@@ -85,7 +93,7 @@ class Engine:
         self.clock = clock
         self.send_sms = send_sms or _no_sms
         self.acknowledgements = acknowledgements
-        self.store = StateStore(redis, ttl_seconds, clock)
+        self.store = StateStore(redis, ttl_seconds, clock, unproven_ttl=unproven_transcript_ttl)
         self.people = People(redis, clock)
         calendar = SlotCalendar(centers, passports, clock=clock)
         self.bookings = (
@@ -132,6 +140,7 @@ class Engine:
             send_sms=send_sms or self.send_sms,
             desk=self.desk,
             acknowledgements=self.acknowledgements,
+            unproven_transcript_ttl=self.store.unproven_ttl,
         )
 
     def skill_of(self, service: str | None) -> str:
@@ -139,7 +148,9 @@ class Engine:
         flow = self.flows.get(service) if service else None
         return flow.group if flow is not None and flow.group else GENERAL_SKILL
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
+    async def handle(self, inbound: Inbound, limits: Sequence[RateLimit] = ()) -> list[Outbound]:
+        """The replies to one message. With `limits` (counted in the same round trip to Redis
+        as the lock and the state), raises `RateLimited` when one is exceeded."""
         if inbound.received_at is None:
             inbound.received_at = self.clock.now()
         conversation = inbound.conversation_id
@@ -149,8 +160,8 @@ class Engine:
             ):
                 log.info("duplicate message ignored", conversation=conversation)
                 return []
-            async with self.store.locked(conversation):
-                state = await self.store.load(conversation)
+            async with self.store.turn(conversation, limits, self._reads(conversation)) as current:
+                state = current.state
                 tapped = state.choices.get(inbound.choice or "", inbound.choice)  # its title
                 said = (
                     inbound.text
@@ -162,7 +173,7 @@ class Engine:
                     with speaking(state.language):
                         relayed = await self.relay.intercept(state, inbound)
                     if relayed is not None:
-                        return await self._relayed(inbound, state, relayed)
+                        return await self._relayed(inbound, current, relayed)
                 acknowledged = await self._acknowledged(inbound)
                 if acknowledged is not None:
                     await self._consent(conversation, None)
@@ -170,7 +181,7 @@ class Engine:
                         await self.store.record(conversation, "bot", out.text, intent=out.intent)
                     return acknowledged
                 turn = await self.dialogue.turn(state, inbound)
-                await self.store.save(conversation, state)
+                current.save = True
                 await self._note_outcome(inbound, state, turn.intent, turn.service, turn.replies)
                 await self._consent(conversation, turn.intent)
                 for i, out in enumerate(turn.replies):
@@ -185,7 +196,7 @@ class Engine:
                         service=out.service,
                         **understood,
                     )
-        except RedisError as exc:
+        except (RedisError, LockTimeout) as exc:
             log.warning("redis unavailable; answering without context", error=str(exc))
             return await self._stateless(inbound)
         log.info(
@@ -194,14 +205,24 @@ class Engine:
         )  # fmt: skip
         return turn.replies
 
+    def _reads(self, conversation: str) -> dict[str, Callable[[Any], object]]:
+        """What every turn reads besides its state, read with the lock in one round trip."""
+        reads: dict[str, Callable[[Any], object]] = {}
+        if self.desk is not None:
+            reads |= self.desk.relay_reads(conversation)
+        if self.outcomes is not None:
+            reads |= self.outcomes.turn_reads(conversation)
+        return reads
+
     async def _relayed(
-        self, inbound: Inbound, state: ConversationState, replies: list[Outbound]
+        self, inbound: Inbound, current: Turn, replies: list[Outbound]
     ) -> list[Outbound]:
         """A message that belonged to a hand-off: the assistant's turn did not run."""
+        state = current.state
         if replies:
             state.choices = {c.id: c.title for out in replies for c in out.choices}
         conversation = inbound.conversation_id
-        await self.store.save(conversation, state)
+        current.save = True
         await self._note_outcome(inbound, state, None, None, replies)
         for out in replies:
             await self.store.record(conversation, "bot", out.shown_text, intent=out.intent)
@@ -296,6 +317,7 @@ def build_engine(
     send_sms: SendSms | None = None,
     desk: Desk | None = None,
     acknowledgements: Acknowledgements | None = None,
+    unproven_transcript_ttl: int = UNPROVEN_TRANSCRIPT_SECONDS,
 ) -> Engine:
     """The engine over the packaged knowledge base and the cached NLU model, on the real time
     unless given another clock; with `reminders`, every booking change keeps its reminder jobs
@@ -315,4 +337,5 @@ def build_engine(
         send_sms=send_sms,
         desk=desk,
         acknowledgements=acknowledgements,
+        unproven_transcript_ttl=unproven_transcript_ttl,
     )

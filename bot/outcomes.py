@@ -13,19 +13,20 @@ outcome once the report reads it:
 
   dost:outcome:session         HASH session id → JSON of the session
   dost:outcome:started         ZSET session id → when it started (ms)
-  dost:outcome:current:<conv>  the conversation's open session id (expires after the gap)
+  dost:outcome:current:<conv>  the conversation's open session (expires after the gap)
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from bot.clock import SYSTEM_CLOCK, Clock, as_baku
+from bot.state import MISSING, defer_writes, read_ahead
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -85,8 +86,11 @@ class Outcomes:
         now = ms(self.clock.now())
         gap = int(SESSION_GAP.total_seconds() * 1000)
         current = PREFIX + "current:" + conversation
-        session_id = await self.redis.get(current)
-        raw = await self.redis.hget(SESSIONS, session_id) if session_id else None
+        raw = read_ahead(current)  # the open session itself (its id before 2026-12)
+        if raw is MISSING:
+            raw = await self.redis.get(current)
+        if raw and not raw.startswith("{"):
+            raw = await self.redis.hget(SESSIONS, raw)
         session = Session.model_validate_json(raw) if raw else None
         if session is None or now - session.last > gap:
             session = Session(id=secrets.token_hex(8), conversation=conversation,
@@ -105,12 +109,25 @@ class Outcomes:
         session.pending = pending
         if handoff and handoff not in session.handoffs:
             session.handoffs.append(handoff)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(SESSIONS, session.id, session.model_dump_json())
+        dumped = session.model_dump_json()
+
+        def queue(pipe: Any) -> None:
+            pipe.hset(SESSIONS, session.id, dumped)
             pipe.zadd(STARTED, {session.id: session.started})
-            pipe.set(current, session.id, px=gap)
-            await pipe.execute()
+            pipe.set(current, dumped, px=gap)
+
+        if not defer_writes(queue):  # written with the turn's state, else at once
+            async with self.redis.pipeline(transaction=True) as pipe:
+                queue(pipe)
+                await pipe.execute()
         return session
+
+    @staticmethod
+    def turn_reads(conversation: str) -> dict[str, Callable[[Any], object]]:
+        """What `turn` reads, for the conversation's turn to read with its lock (bot.state):
+        only `turn` writes it, under that lock."""
+        current = PREFIX + "current:" + conversation
+        return {current: lambda pipe: pipe.get(current)}
 
     async def sessions(self, since: datetime | None = None) -> list[Session]:
         """Every session started since `since` (all when None), oldest first, and every later

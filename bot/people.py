@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from pydantic import BaseModel, Field
 
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.state import defer_writes
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -231,7 +232,9 @@ class People:
         await self.redis.sadd(UNREACHABLE_KEY, address_key(channel, address))
 
     async def mark_reachable(self, channel: str, address: str) -> None:
-        await self.redis.srem(UNREACHABLE_KEY, address_key(channel, address))
+        member = address_key(channel, address)
+        if not defer_writes(lambda pipe: pipe.srem(UNREACHABLE_KEY, member)):  # with the turn's
+            await self.redis.srem(UNREACHABLE_KEY, member)
 
     async def is_reachable(self, channel: str, address: str) -> bool:
         return not await self.redis.sismember(UNREACHABLE_KEY, address_key(channel, address))

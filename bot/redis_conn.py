@@ -26,13 +26,19 @@ def redis_for(settings: Settings) -> Iterator[str]:
         yield url
 
 
-def connect(url: str) -> aioredis.Redis:
-    """An asyncio client that retries briefly on connection errors (a Redis hiccup)."""
+def connect(url: str, *, cluster: bool = False) -> aioredis.Redis:
+    """An asyncio client that retries briefly on connection errors (a Redis hiccup). With
+    `cluster` (REDIS_CLUSTER), a Redis Cluster client started from one node's URL: every key a
+    script or transaction touches together shares a hash tag ({booking}, {op}, …)."""
     import redis.asyncio as aioredis
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialBackoff
     from redis.exceptions import ConnectionError, TimeoutError
 
+    if cluster:
+        from redis.asyncio.cluster import RedisCluster
+
+        return RedisCluster.from_url(url, decode_responses=True)  # type: ignore[return-value]
     return aioredis.Redis.from_url(
         url,
         decode_responses=True,

@@ -28,6 +28,7 @@ from bot.channel_state import ChannelState
 from bot.identity import parse_phone
 from bot.messages import ChatEngine, Inbound, Outbound
 from bot.operators.desk import WAIT_KEY
+from bot.ratelimit import RateLimit, RateLimited
 from channels.pages import Page
 
 if TYPE_CHECKING:
@@ -234,21 +235,15 @@ def web_chat_router(
             }
         },
     )
-    async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
+    async def chat(body: ChatRequest, request: Request) -> Response:
         address = request.client.host if request.client else "unknown"
-        wait = await ChannelState(redis_getter(request), NAMESPACE).hit_rate_limits(
-            [
-                (f"{RATE_NAME}:conversation:{body.conversation_id}", conversation_limit,
-                 window_seconds),
-                (f"{RATE_NAME}:address:{address}", address_limit, window_seconds),
-            ]
-        )  # fmt: skip
-        if wait is not None:
-            raise HTTPException(
-                status_code=429,
-                detail=web_texts()["rate_limited"],
-                headers={"Retry-After": str(wait)},
-            )
+        counters = ChannelState(redis_getter(request), NAMESPACE)
+        limits = [  # counted by the engine in the same round trip as its lock and state
+            RateLimit(counters.key(f"{RATE_NAME}:conversation:{body.conversation_id}"),
+                      conversation_limit, window_seconds),
+            RateLimit(counters.key(f"{RATE_NAME}:address:{address}"), address_limit,
+                      window_seconds),
+        ]  # fmt: skip
         inbound = Inbound(
             conversation_id=f"web:{body.conversation_id}",
             channel="web",
@@ -256,9 +251,20 @@ def web_chat_router(
             choice=body.choice,
             client_address=address,
         )
-        replies = await engine_getter(request).handle(inbound)
-        response.headers["Cache-Control"] = "no-store"
-        return to_response(replies)
+        try:
+            replies = await engine_getter(request).handle(inbound, limits)
+        except RateLimited as refused:
+            raise HTTPException(
+                status_code=429,
+                detail=web_texts()["rate_limited"],
+                headers={"Retry-After": str(refused.wait)},
+            ) from None
+        # Serialized once, here (FastAPI would validate the model again, then encode it).
+        return Response(
+            to_response(replies).model_dump_json(),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
 
     @router.post(
         "/api/v1/chat/{conversation_id}/verify",

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings), desk=app.state.desk,
             acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
+            unproven_transcript_ttl=settings.unproven_transcript_ttl_seconds,
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
         timers = asyncio.create_task(run_expiry(app.state.desk))

@@ -7,12 +7,15 @@ does.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,9 @@ class NLU:
         self.centers = centers
         self.subjects = subjects  # the service pages' subjects and uncovered DOST matters
         self.threshold = CONFIDENCE_THRESHOLD
+        # What a text means apart from the time it is said at (dates are relative to `now`):
+        # people ask the same few things, so it is computed once per text.
+        self._meaning = lru_cache(maxsize=4096)(self._meaning_of)
 
     def parse(self, text: str, now: datetime | None = None) -> dict[str, Any]:
         """Rasa's /model/parse shape plus `service` (the best match), `services` (every
@@ -47,10 +53,7 @@ class NLU:
         `subject` (a subject of the service pages, or a DOST matter not covered, that the text
         names more specifically than any passport);
         `language` ("az", "ru", or None when the text does not say: nlu.language)."""
-        service = self.services.identify(text)
-        mentioned = self.services.mentioned(text)
-        subject = self.subjects.identify(text, self.services) if self.subjects else None
-        ranking = self._rank_intents(text, service.id if service else None)
+        service, mentioned, subject, ranking, language = self._meaning(text)
         name, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         return {
             "text": text,
@@ -62,8 +65,15 @@ class NLU:
             "service": _service(service) if service else None,
             "services": [_service(s) for s in mentioned],
             "subject": subject.to_dict() if subject else None,
-            "language": detect_language(text),
+            "language": language,
         }
+
+    def _meaning_of(self, text: str) -> tuple[Any, ...]:
+        service = self.services.identify(text)
+        mentioned = tuple(self.services.mentioned(text))
+        subject = self.subjects.identify(text, self.services) if self.subjects else None
+        ranking = tuple(self._rank_intents(text, service.id if service else None))
+        return service, mentioned, subject, ranking, detect_language(text)
 
     def _rank_intents(self, text: str, service_id: str | None) -> list[tuple[str, float]]:
         """Intents of the text, or of the text less the service's name when that is clearer:
@@ -99,22 +109,53 @@ def training_fingerprint(names: Mapping[str, Sequence[str]]) -> str:
 
 
 def load_classifier(names: Mapping[str, Sequence[str]], cache_dir: Path | None) -> IntentClassifier:
-    """The cached model for this training data, trained (and cached) when missing."""
+    """The cached model for this training data, trained (and cached) when missing. Processes
+    starting together (`dost serve --workers N`, `dost worker`) train it once: the first takes
+    a file lock and trains, the others wait for it and load the result."""
     path = cache_dir / f"intents-{training_fingerprint(names)}.pkl" if cache_dir else None
-    if path is not None and path.exists():
-        try:
-            return IntentClassifier.load(path)
-        except Exception:  # a damaged or foreign cache file: retrain rather than fail
-            path.unlink(missing_ok=True)
-    classifier = IntentClassifier()
-    classifier.fit(build_training_set(names))
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path is None:
+        return _trained(names)
+    loaded = _load_cached(path)
+    if loaded is not None:
+        return loaded
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(path.with_suffix(".lock")):
+        loaded = _load_cached(path)  # trained by another process while this one waited
+        if loaded is not None:
+            return loaded
+        classifier = _trained(names)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         classifier.save(Path(tmp))
-        os.replace(tmp, path)  # atomic: parallel workers never read half a model
+        os.replace(tmp, path)  # atomic: a reader never sees half a model
     return classifier
+
+
+def _trained(names: Mapping[str, Sequence[str]]) -> IntentClassifier:
+    classifier = IntentClassifier()
+    classifier.fit(build_training_set(names))
+    return classifier
+
+
+def _load_cached(path: Path) -> IntentClassifier | None:
+    if not path.exists():
+        return None
+    try:
+        return IntentClassifier.load(path)
+    except Exception:  # a damaged or foreign cache file: retrain rather than fail
+        path.unlink(missing_ok=True)
+        return None
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """An advisory lock on a file, across processes (released if the process dies)."""
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_nlu(cache_dir: Path | None = None) -> NLU:

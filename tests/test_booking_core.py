@@ -257,7 +257,7 @@ async def test_capacity_is_never_exceeded_under_concurrency(client) -> None:
     assert len(booked) == 3 and len({b.code for b in booked}) == 3
     assert sum(isinstance(r, SlotFull) for r in results) == 197
     assert await store.free(slot) == 0
-    assert await client.scard(f"dost:slot:c1:s15:{slot.epoch}:booked") == 3
+    assert await client.scard(f"dost:{{booking}}:slot:c1:s15:{slot.epoch}:booked") == 3
     assert [b.code for b in await store.day("c1", DAY)] == sorted(b.code for b in booked)
 
 
@@ -336,7 +336,7 @@ async def test_holds_expire_by_themselves(client) -> None:
     await asyncio.sleep(1.2)
     assert await store.free(slot) == 1
     assert (await store.book(slot, phone=PHONE, request_id="r1")).is_active
-    assert await client.zcard(f"dost:slot:c1:s15:{slot.epoch}:holds") == 0  # dropped
+    assert await client.zcard(f"dost:{{booking}}:slot:c1:s15:{slot.epoch}:holds") == 0  # dropped
 
 
 async def test_availability_lists_every_slot_with_its_free_count(client) -> None:
@@ -527,11 +527,11 @@ async def test_keys_expire_on_their_own(client) -> None:
     store = tiny_store(client)
     slot = store.calendar.slot_at("c1", "s15", at(DAY, 10))
     booking = await store.book(slot, phone=PHONE, request_id="r")
-    assert 0 < await client.ttl("dost:request:book:r") <= 24 * 3600
+    assert 0 < await client.ttl("dost:{booking}:request:book:r") <= 24 * 3600
     for key in (
-        f"dost:booking:{booking.code}",
-        f"dost:slot:c1:s15:{slot.epoch}:booked",
-        f"dost:person:phone:{PHONE}",
-        f"dost:day:c1:{DAY.isoformat()}",
+        f"dost:{{booking}}:booking:{booking.code}",
+        f"dost:{{booking}}:slot:c1:s15:{slot.epoch}:booked",
+        f"dost:{{booking}}:person:phone:{PHONE}",
+        f"dost:{{booking}}:day:c1:{DAY.isoformat()}",
     ):
         assert 30 * 24 * 3600 < await client.ttl(key) <= 32 * 24 * 3600, key

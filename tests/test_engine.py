@@ -10,11 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 
 from bot.engine import Engine
-from bot.messages import MAX_TEXT_CHARS, Inbound
+from bot.messages import MAX_TEXT_CHARS as MAX_MESSAGE_CHARS
+from bot.messages import Inbound
+from bot.ratelimit import RateLimit, RateLimited
 from bot.redis_conn import connect
+from bot.state import MAX_TRANSCRIPT_CHARS, StateStore
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
 
@@ -39,10 +43,12 @@ async def test_documents_answer_carries_its_sources(engine: Engine) -> None:
 async def test_an_oversized_message_is_answered_and_the_person_told(engine: Engine) -> None:
     text = "özünüməşğulluq proqramı üçün hansı sənədlər lazımdır " + "x" * 10_000
     replies = await engine.handle(said("long", text))
-    assert f"({len(text)} simvol)" in replies[0].text and str(MAX_TEXT_CHARS) in replies[0].text
+    assert f"({len(text)} simvol)" in replies[0].text and str(MAX_MESSAGE_CHARS) in replies[0].text
     assert "Şəxsiyyət vəsiqəsi" in replies[-1].text
     transcript = await engine.transcript("long")
-    assert transcript[0]["text"] == text  # nothing the person wrote is lost
+    # Stored text is capped (Redis holds many conversations); the length says there was more.
+    assert transcript[0]["text"] == text[:MAX_TRANSCRIPT_CHARS]
+    assert transcript[0]["chars"] == len(text)
 
 
 async def test_quick_messages_are_handled_one_at_a_time(engine: Engine) -> None:
@@ -69,6 +75,37 @@ async def test_state_and_transcript_expire(engine: Engine, redis_url: str) -> No
             assert 0 < client.ttl(key) <= 600
     finally:
         client.close()
+
+
+async def test_transcripts_are_kept_a_day_unless_the_number_is_proven(
+    engine: Engine, redis_url: str
+) -> None:
+    store = StateStore(engine.redis, ttl_seconds=7 * 24 * 3600, unproven_ttl=24 * 3600)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        async with store.turn("anonymous") as turn:
+            await store.record("anonymous", "user", "salam")
+            turn.save = True
+        assert 23 * 3600 < client.ttl("dost:transcript:anonymous") <= 24 * 3600
+        async with store.turn("proven") as turn:
+            turn.state.phone = "+994501234567"
+            await store.record("proven", "user", "salam")
+            turn.save = True
+        assert 6 * 24 * 3600 < client.ttl("dost:transcript:proven") <= 7 * 24 * 3600
+        assert client.ttl("dost:state:anonymous") > 6 * 24 * 3600  # the state keeps its TTL
+        assert client.get("dost:lock:proven") is None  # released with the last write
+    finally:
+        client.close()
+
+
+async def test_a_turn_over_its_rate_limit_changes_nothing(engine: Engine) -> None:
+    limit = [RateLimit("dost:test:ratelimit:once", 1, 10)]
+    assert await engine.handle(said("limited", "salam"), limit)
+    with pytest.raises(RateLimited) as refused:
+        await engine.handle(said("limited", "salam"), limit)
+    assert 1 <= refused.value.wait <= 10
+    assert len(await engine.transcript("limited")) == 2  # the refused message left no trace
+    assert await engine.redis.get("dost:lock:limited") is None
 
 
 async def test_redis_down_still_answers(nlu) -> None:

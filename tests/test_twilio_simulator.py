@@ -242,7 +242,7 @@ def test_two_browsers_never_see_each_others_call_or_bookings(
         a, b = Browser(client_a), Browser(client_b)
         a.call()
         code = a.book()
-        booking = r.hgetall(f"dost:booking:{code}")
+        booking = r.hgetall(f"dost:{{booking}}:booking:{code}")
         assert booking["channel"] == "simulator" and booking["phone"] == a.last["caller"]
         assert booking["conversation"].startswith("simulator:CA")
         a_gather = a.last["gather"]["url"]
@@ -270,7 +270,7 @@ def test_two_browsers_never_see_each_others_call_or_bookings(
         assert spelt(code) in a.spoken
         a.say(CANCEL_REQUEST)  # by speech: the list's own cancel key re-shows the list (core)
         a.choose("Bəli")
-        assert r.hget(f"dost:booking:{code}", "status") == "cancelled"
+        assert r.hget(f"dost:{{booking}}:booking:{code}", "status") == "cancelled"
         a.say(MY_BOOKING)
         assert NO_BOOKING in a.texts
 

@@ -4,7 +4,8 @@ Each decision that reads and then writes (is the slot full? does the person alre
 booking?) happens inside one script, so Redis runs it without interleaving: no double booking
 however many workers call at once.
 
-Layout (all keys start with the prefix, "dost:"):
+Layout (all keys start with the prefix, "dost:{booking}:" — one hash tag, so that every script's
+keys, also those it derives, are in one hash slot of a Redis Cluster):
   slot:{center}:{service}:{start epoch}:booked   SET of booking codes
   slot:{center}:{service}:{start epoch}:holds    ZSET hold id -> expiry (Redis clock, ms)
   slot:{center}:{service}:{start epoch}:holders  HASH holder -> hold id
@@ -20,7 +21,7 @@ effects, Redis >= 5), the same for every worker. Whether an earlier booking is s
 the caller's `now`, like the slot validation does.
 
 Some keys are derived inside the scripts from a booking's stored fields (its slot and day
-index). That is fine on one Redis (or Sentinel); Redis Cluster would need a hash tag.
+index); the shared hash tag keeps them on the node that runs the script.
 """
 
 from __future__ import annotations

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
     from bot.clock import Clock
 
-PREFIX = "dost:"
+# One hash tag for all booking data: each script reads and writes a slot's sets, the booking,
+# the person and day indexes together, so on a Redis Cluster they must share one hash slot.
+PREFIX = "dost:{booking}:"
 REQUEST_TTL_SECONDS = 24 * 3600  # a retried webhook or a double tap comes within minutes
 RETENTION_SECONDS = 30 * 24 * 3600  # bookings and slot keys live this long after the slot
 CODE_ATTEMPTS = 10  # 22**6 codes: a collision is rare, ten in a row never happens

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.catalog import speaking, t
 from bot.choices import Pick, choice
@@ -40,7 +41,7 @@ from bot.operators.queue import (
 )
 from bot.operators.schedule import OperatorHours
 from bot.push import Push
-from bot.state import StateStore
+from bot.state import MISSING, StateStore, read_ahead
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -235,6 +236,25 @@ class Desk:
 
     async def rating_pending(self, conversation: str) -> str | None:
         return await self.redis.get(f"{PREFIX}rating:{conversation}")
+
+    def relay_reads(self, conversation: str) -> dict[str, Callable[[Any], object]]:
+        """The reads of `relay_status`, for a turn to make with its lock (bot.state)."""
+        return {
+            f"relay:{conversation}": lambda pipe: pipe.hget(f"{PREFIX}h:{conversation}", "status"),
+            f"rating:{conversation}": lambda pipe: pipe.exists(f"{PREFIX}rating:{conversation}"),
+        }
+
+    async def relay_status(self, conversation: str) -> tuple[bool, bool]:
+        """(`is_open`, `rating_pending`) in one round trip, or none when the turn read them
+        ahead: what every citizen's turn asks."""
+        reads = self.relay_reads(conversation)
+        status, rating = (read_ahead(name) for name in reads)
+        if status is MISSING or rating is MISSING:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for queue in reads.values():
+                    queue(pipe)
+                status, rating = await pipe.execute()
+        return status in OPEN, bool(rating)
 
     async def rate(self, conversation: str, score: int) -> bool:
         ticket = await self.redis.getdel(f"{PREFIX}rating:{conversation}")

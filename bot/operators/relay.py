@@ -38,7 +38,8 @@ class Relay:
         pick = picked.pick if picked else None
         if pick is Pick.CALLBACK or state.callback is not None:
             return await self._callback(state, inbound, picked)
-        if await self.desk.is_open(conversation):
+        is_open, rating_pending = await self.desk.relay_status(conversation)
+        if is_open:
             if pick is Pick.LEAVE_QUEUE:
                 left = await self.desk.leave_queue(conversation)
                 if left:
@@ -55,7 +56,7 @@ class Relay:
                 said = f"[{inbound.command or 'contact'}]"
             await self.desk.citizen_said(conversation, said)
             return []
-        if await self.desk.rating_pending(conversation):
+        if rating_pending:
             score = (
                 int(picked.argument) if pick is Pick.RATE and picked.argument.isdigit() else None
             )

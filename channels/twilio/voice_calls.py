@@ -1,7 +1,9 @@
 """A call's records, kept by the core's channel state (namespace "twilio", so no Redis here):
-call:<CallSid>:screen (what is being offered), …:twiml:<seq> (each answer, so that a retried
-webhook gets it again without another engine turn), …:status, …:events (the call's transcript,
-which the IVR simulator shows), and the lock lock:voice:<CallSid> (one step at a time)."""
+call:<CallSid>:screen (what is being offered), …:twiml (the last answer with its seq, so that a
+retried webhook gets it again without another engine turn; only the last step can be retried,
+since Twilio waits for it, and only for minutes), …:status, …:events (the call's transcript, which
+the IVR simulator shows), and the lock lock:voice:<CallSid> (one step at a time). A call's
+footprint is bounded (one answer, at most EVENTS_LIMIT events) and expires."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 NAMESPACE = "twilio"
 CALL_TTL_SECONDS = 4 * 3600
+TWIML_RETRY_SECONDS = 300  # Twilio gives up on a webhook after 15 s; its retries come sooner
 EVENTS_LIMIT = 500
 
 
@@ -36,8 +39,12 @@ class CallRecords:
         return self.store.lock(f"lock:voice:{self.sid}", timeout=60, blocking_timeout=60)
 
     async def answered(self, seq: int) -> str | None:
-        """The TwiML already answered for this seq, if any."""
-        return await self.store.get(_name(self.sid, f"twiml:{seq}"))
+        """The TwiML already answered for this seq, if any (only the last step's is kept)."""
+        kept = await self.store.get(_name(self.sid, "twiml"))
+        if kept is None:
+            return None
+        kept_seq, _, twiml = kept.partition("\n")
+        return twiml if kept_seq == str(seq) else None
 
     async def screen(self) -> Screen | None:
         raw = await self.store.get(_name(self.sid, "screen"))
@@ -45,7 +52,7 @@ class CallRecords:
 
     async def save(self, seq: int, twiml: str, screen: Screen | None) -> None:
         """The answer for `seq`, and the screen that follows it (None: the call has no menu)."""
-        put = {_name(self.sid, f"twiml:{seq}"): (twiml, CALL_TTL_SECONDS)}
+        put = {_name(self.sid, "twiml"): (f"{seq}\n{twiml}", TWIML_RETRY_SECONDS)}
         gone: list[str] = []
         if screen is not None:
             put[_name(self.sid, "screen")] = (screen.model_dump_json(), CALL_TTL_SECONDS)
