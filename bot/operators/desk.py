@@ -30,6 +30,7 @@ from bot.logs import get_logger
 from bot.messages import Choice, Outbound
 from bot.operators.accounts import PREFIX, Account, Accounts
 from bot.operators.audit import Audit
+from bot.operators.calls import CALL, CALL_FIELDS, GONE_RESULTS, CallBridge, NoBridge
 from bot.operators.line import CitizenLine, NoLine
 from bot.operators.queue import (
     HEARTBEAT_TIMEOUT_SECONDS,
@@ -81,6 +82,8 @@ class QueueItem:
     service: str | None
     reason: str
     waiting_seconds: int
+    kind: str = "chat"  # chat | call (the console's incoming-call card)
+    call: dict[str, str] | None = None  # a call's caller (masked), ivr path, what was asked
 
     def as_json(self) -> dict:
         return {
@@ -89,6 +92,8 @@ class QueueItem:
             "service": self.service,
             "reason": self.reason,
             "waiting_seconds": self.waiting_seconds,
+            "kind": self.kind,
+            "call": self.call,
         }
 
 
@@ -123,6 +128,7 @@ class Desk:
         self.push = Push(redis)
         self.default_handle_seconds = default_handle_seconds
         self.answer_target_seconds = answer_target_seconds  # reports: "answered within"
+        self.calls: CallBridge = NoBridge()  # the phone line plugs in its own (composition root)
 
     def now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -150,6 +156,7 @@ class Desk:
         skill: str = GENERAL_SKILL,
         service: str | None = None,
         summary: str = "",
+        kind: str = "chat",
     ) -> Placement:
         """Queue a hand-off (or find the one already open) and say where it stands."""
         now = self.now_ms()
@@ -159,6 +166,7 @@ class Desk:
             "service": service or "",
             "summary": summary,
             "requested_at": str(now),
+            "kind": kind,
         }
         created, offers = await self.queue.enqueue(conversation, skill, now, **fields)
         if created:
@@ -233,6 +241,51 @@ class Desk:
         await self._update_waiting()
         return True
 
+    async def describe_call(self, conversation: str, **details: str) -> None:
+        """What the phone line knows of a queued call (caller, IVR path, what was asked, its
+        Twilio queue), for the console's incoming-call card and for putting it through."""
+        await self.queue.mark(conversation, **details)
+        await self.push.publish(BROADCAST, {"type": "queue"})
+
+    async def call_left_queue(self, conversation: str, result: str, seconds: int) -> bool:
+        """Twilio's queue result for a waiting call; True when the hand-off ended abandoned
+        (the caller hung up, or the queue failed them) and not for a callback kept in place."""
+        record = await self.queue.record(conversation)
+        if not record:
+            return False
+        await self.queue.mark(conversation, queue_result=result, queue_time=seconds)
+        if result not in GONE_RESULTS or record.get("callback"):
+            return False
+        return await self.leave_queue(conversation)
+
+    async def request_callback(
+        self, conversation: str, *, phone: str, preferred: str, reason: str, service: str | None
+    ) -> str:
+        """A callback task for the console; an open hand-off keeps its place in the queue."""
+        from bot.operators.callbacks import Callbacks
+
+        task = await Callbacks(self.redis, self.clock).request(
+            conversation, phone, preferred, reason, service
+        )
+        if await self.is_open(conversation):
+            await self.queue.mark(conversation, callback=task.id)
+        await self.push.publish(BROADCAST, {"type": "callback"})
+        return task.id
+
+    async def _put_through(self, conversation: str, record: dict[str, str], operator: str) -> None:
+        """An operator took a call: the caller is connected to them, unless a callback task
+        replaced waiting on the line (then the console's task is the way to the citizen)."""
+        account = await self.accounts.get(operator)
+        if record.get("callback") or account is None:
+            return
+        try:
+            connected = await self.calls.connect(conversation, record, account)
+        except Exception:
+            log.exception("putting the call through failed", conversation=conversation)
+            connected = False
+        await self.queue.mark(conversation, connected="1" if connected else "0")
+        log.info("call put through", conversation=conversation, connected=connected)
+
     async def rating_pending(self, conversation: str) -> str | None:
         return await self.redis.get(f"{PREFIX}rating:{conversation}")
 
@@ -270,7 +323,11 @@ class Desk:
             return outcome, owner
         if await self.queue.mark_once(conversation, "joined_notice", self.now_ms()):
             await self.audit.log(operator, "take", conversation)
-            await self._tell(conversation, "live.joined")
+            record = await self.queue.record(conversation)
+            if record.get("kind") == CALL:
+                await self._put_through(conversation, record, operator)
+            else:
+                await self._tell(conversation, "live.joined")
             await self.push.publish(BROADCAST, {"type": "queue"})
             await self._update_waiting()
         return outcome, None
@@ -405,12 +462,15 @@ class Desk:
         if not record:
             return None
         since = int(record.get("queued_at") or record.get("requested_at") or self.now_ms())
+        kind = record.get("kind") or "chat"
         return QueueItem(
             conversation_id=conversation,
             channel=record.get("channel", ""),
             service=record.get("service") or None,
             reason=record.get("reason", ""),
             waiting_seconds=max(0, (self.now_ms() - since) // 1000),
+            kind=kind,
+            call={f: record.get(f, "") for f in CALL_FIELDS} if kind == CALL else None,
         )
 
     async def waiting(self) -> list[QueueItem]:

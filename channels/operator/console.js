@@ -117,7 +117,18 @@
     if (item.service) box.appendChild(el("span", "service", serviceName(item.service)));
     box.appendChild(el("span", "reason", reasonName(item.reason)));
     box.appendChild(el("span", "wait", T.waiting + " " + waitText(item.waiting_seconds)));
+    if (item.kind === "call" && item.call) box.appendChild(callCard(item.call));
     return box;
+  }
+
+  // An incoming call: the proven number (masked), the keys pressed, what the caller asked.
+  function callCard(call) {
+    var card = el("div", "call-card");
+    card.appendChild(el("strong", null, T.incoming_call));
+    if (call.caller) card.appendChild(el("span", "call-number", T.call_number + " " + call.caller));
+    if (call.ivr) card.appendChild(el("span", "call-ivr", T.call_ivr + " " + call.ivr));
+    if (call.asked) card.appendChild(el("span", "call-asked", T.call_asked + " " + call.asked));
+    return card;
   }
 
   function refreshQueue() {
