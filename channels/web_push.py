@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 CHANNEL = "web"
 PING_SECONDS = 15  # keeps proxies from closing a quiet stream
 
-ConversationId = Annotated[str, Path(min_length=8, max_length=64, pattern=CONVERSATION_ID_PATTERN)]
+ConversationId = Annotated[
+    str, Path(min_length=8, max_length=64, pattern=CONVERSATION_ID_PATTERN)
+]
 RedisGetter = Callable[[Request], "aioredis.Redis"]
 
 

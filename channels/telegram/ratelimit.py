@@ -41,7 +41,6 @@ RATE_GLOBAL = f"dost:{NAMESPACE}:{{rate}}:global"
 def rate_chat(chat_id: int) -> str:
     return f"dost:{NAMESPACE}:{{rate}}:chat:{chat_id}"
 
-
 # KEYS[1] the bot's next allowed time, KEYS[2] the chat's (µs, Redis clock).
 # ARGV[1] bot interval µs, ARGV[2] chat interval µs (0: no chat limit), ARGV[3] tolerance µs,
 # ARGV[4] how much lateness the bot-wide limit catches up, µs.

@@ -284,7 +284,7 @@ class TelegramSender:
         return True
 
     async def show_typing(self, address: str) -> None:
-        """ "typing…" in the chat once (an operator is writing)."""
+        """"typing…" in the chat once (an operator is writing)."""
         with suppress(ChatUnreachable):
             await self._typing_once(int(str(address).removeprefix("tg:")))
 
