@@ -154,6 +154,8 @@ class Dialogue:
         state.more_choices = _paginate(turn.replies)
         offered |= {c.id: c.title for out in turn.replies for c in out.choices}
         state.choices = state.choices | offered if turn.next_page else offered
+        if state.booking is not None and state.booking.center:
+            state.center = state.booking.center  # a hand-off goes to this center's operators
         if turn.replies:
             state.last_texts = [out.text for out in turn.replies]
         return turn
@@ -671,8 +673,9 @@ class Dialogue:
     ) -> None:
         service = self.flows[state.service].name if state.service else "-"
         summary = f"service={service}; topic={state.topic or '-'}; failures={state.failures}"
-        out = await self.handoff.request(conversation_id, reason, summary,
-                                         service=state.service, channel=turn.channel)  # fmt: skip
+        center = (state.booking.center if state.booking else None) or state.center
+        out = await self.handoff.request(conversation_id, reason, summary, service=state.service,
+                                         channel=turn.channel, center=center)  # fmt: skip
         out.service = state.service
         turn.replies.append(out)
 

@@ -2,7 +2,8 @@
 (`LiveHandoff`: consent first, then the queue; outside the operators' hours, when they are back
 and a callback); otherwise, and in the IVR simulator, the 142 call center (`CallCenterHandoff`).
 On the phone line a queued hand-off is a call: its `Handoff.queue` tells the line to hold the
-caller in that operators' queue (bot/operators/calls.py)."""
+caller in that operators' queue (bot/operators/calls.py). The queue (skill) is the center's when
+the conversation's center is known and an operator serves it, else the service's group."""
 
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ class CallCenterHandoff:
         )
 
 
+def center_skill(center: str) -> str:
+    """The operators' skill (queue) of one DOST center: "center:<id>"."""
+    return f"center:{center}"
+
+
 def when_back(moment: datetime) -> str:
     """ "23 noyabr 2026, bazar ertəsi, saat 09:00-da" """
     hour = moment.strftime("%H:%M")  # Russian says "в 09:00", Azerbaijani "09:00-da"
@@ -107,7 +113,7 @@ class LiveHandoff:
             return self.closed_hours()
         from bot.operators.desk import WAIT_KEY, waiting_choices, waiting_text
 
-        skill = self.skill_of(service)
+        skill = await self._skill(service, context.get("center"))
         call = channel in CALL_CHANNELS
         placement = await self.desk.request(
             conversation_id,
@@ -132,6 +138,15 @@ class LiveHandoff:
             intent="human_handoff",
             update_key=WAIT_KEY,
         )
+
+    async def _skill(self, service: str | None, center: str | None) -> str:
+        """The queue: the center's when the conversation's center is known and some operator
+        serves it by name, else the service's group."""
+        if center:
+            skill = center_skill(center)
+            if skill in {s for a in await self.desk.accounts.all() for s in a.skills}:
+                return skill
+        return self.skill_of(service)
 
     def closed_hours(self) -> Outbound:
         back = self.desk.back_at()

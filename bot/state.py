@@ -67,6 +67,7 @@ class ConversationState(BaseModel):
     turns: int = 0
     handoff_offer: str | None = None  # the reason of an operator just offered (consent asked)
     callback: CallbackProgress | None = None  # a callback request being filled in
+    center: str | None = None  # the DOST center last picked or booked at (hand-off routing)
 
 
 class StateStore:

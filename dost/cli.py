@@ -189,8 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     oadd = osub.add_parser("add", help="add an operator (or reset one); the password from stdin")
     oadd.add_argument("name")
     oadd.add_argument("--role", choices=["operator", "supervisor"], default="operator")
-    oadd.add_argument("--skill", action="append", metavar="GROUP",
-                      help="a service group they serve (repeat it; default: every one)")
+    oadd.add_argument("--skill", action="append", metavar="SKILL",
+                      help="a service group they serve, or a center as center:<id> (repeat it; "
+                           "default: every one)")
     oadd.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     oadd.add_argument("--phone", default=None, help="their number or SIP address, for calls")
     oadd.set_defaults(func=_operators_add)
