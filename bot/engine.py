@@ -33,6 +33,7 @@ from bot.notices.facts import NoticeFacts
 from bot.operators.desk import GENERAL_SKILL, Desk, ticket_of
 from bot.operators.desk import OPEN as OPEN_STATUSES
 from bot.operators.relay import Relay
+from bot.operators.rules import Rules
 from bot.outcomes import CALL_CENTER_TICKET, Outcomes
 from bot.people import People, conversation_address
 from bot.reminders import Reminders, RemindingBookingStore
@@ -106,6 +107,7 @@ class Engine:
             booking=booking,
             clock=clock,
             facts=NoticeFacts(redis, self.people),
+            rules=Rules(redis) if desk is not None else None,
         )
 
     def with_clock(self, clock: Clock, send_sms: SendSms | None = None) -> Engine:

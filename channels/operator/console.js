@@ -528,6 +528,63 @@
     });
   }
 
+  function ruleSummary(rule) {
+    var parts = [];
+    if (rule.keywords.length) parts.push(T.rule_keywords + ": " + rule.keywords.join(", "));
+    if (rule.intent) parts.push(T.rule_intent + ": " + rule.intent);
+    if (rule.service) parts.push(T.rule_service + ": " + serviceName(rule.service));
+    if (rule.repeats) parts.push(T.rule_repeats + ": " + rule.repeats);
+    return parts.join(" · ");
+  }
+
+  function refreshRuleList() {
+    api("GET", "/rules").then(function (result) {
+      if (!result.ok) return;
+      var list = $("rule-list");
+      list.textContent = "";
+      result.data.forEach(function (rule) {
+        var li = el("li", null);
+        li.appendChild(el("strong", null, rule.title));
+        li.appendChild(el("span", null, ruleSummary(rule)));
+        var remove = el("button", "secondary", T.delete);
+        remove.type = "button";
+        remove.addEventListener("click", function () {
+          api("DELETE", "/rules/" + rule.id).then(refreshRuleList);
+        });
+        li.appendChild(remove);
+        list.appendChild(li);
+      });
+    });
+  }
+
+  if (CONFIG.supervisor) {
+    Object.keys(CONFIG.services || {}).forEach(function (id) {
+      var option = el("option", null, serviceName(id));
+      option.value = id;
+      $("rule-service").appendChild(option);
+    });
+    refreshRuleList();
+    $("rule-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {
+        title: $("rule-title").value.trim(),
+        keywords: $("rule-keywords").value.split(",").map(function (k) { return k.trim(); })
+          .filter(function (k) { return k; }),
+        intent: $("rule-intent").value.trim() || null,
+        service: $("rule-service").value.trim() || null,
+        repeats: parseInt($("rule-repeats").value, 10) || 0
+      };
+      if (!body.title) return;
+      var id = Math.random().toString(16).slice(2, 10);
+      api("PUT", "/rules/" + id, body).then(function (result) {
+        if (!result.ok) return;
+        ["rule-title", "rule-keywords", "rule-intent", "rule-service", "rule-repeats"].forEach(
+          function (field) { $(field).value = ""; });
+        refreshRuleList();
+      });
+    });
+  }
+
   if (CONFIG.supervisor) {
     refreshStats();
     refreshCannedList();

@@ -105,6 +105,15 @@ class CannedBody(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
+class RuleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=80)
+    keywords: list[str] = Field(default_factory=list, max_length=20)
+    intent: str | None = Field(default=None, max_length=64)
+    service: str | None = Field(default=None, max_length=64)
+    repeats: int = Field(default=0, ge=0, le=20)
+
+
 def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIRouter:
     router = APIRouter(prefix="/operator", include_in_schema=False)
     signed_in = api_session(desk_getter)
@@ -332,6 +341,48 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         if not await CannedResponses(desk.redis).delete(canned_id):
             raise HTTPException(404, "no such canned response")
         await desk.audit.log(session.name, "canned_deleted", detail=canned_id)
+        return Response(status_code=204)
+
+    # --- hand-off rules (supervisors) ---------------------------------------------------------
+
+    @router.get("/api/rules")
+    async def rules(request: Request, session: Supervisor) -> list[dict]:
+        from bot.operators.rules import Rules
+
+        return [r.model_dump() for r in await Rules(desk_getter(request).redis).all()]
+
+    @router.put("/api/rules/{rule_id}")
+    async def put_rule(
+        request: Request,
+        body: RuleBody,
+        session: Supervisor,
+        rule_id: str = PathParam(pattern=r"^[a-z0-9-]{1,32}$"),
+    ) -> dict:
+        from pydantic import ValidationError
+
+        from bot.operators.rules import Rule, Rules
+
+        desk = desk_getter(request)
+        try:
+            rule = Rule(id=rule_id, **body.model_dump())
+        except ValidationError as exc:
+            raise HTTPException(422, exc.errors()[0]["msg"]) from None
+        saved = await Rules(desk.redis).put(rule)
+        await desk.audit.log(session.name, "rule_saved", detail=rule_id)
+        return saved.model_dump()
+
+    @router.delete("/api/rules/{rule_id}", status_code=204)
+    async def delete_rule(
+        request: Request,
+        session: Supervisor,
+        rule_id: str = PathParam(pattern=r"^[a-z0-9-]{1,32}$"),
+    ) -> Response:
+        from bot.operators.rules import Rules
+
+        desk = desk_getter(request)
+        if not await Rules(desk.redis).delete(rule_id):
+            raise HTTPException(404, "no such rule")
+        await desk.audit.log(session.name, "rule_deleted", detail=rule_id)
         return Response(status_code=204)
 
     @router.get("/api/callbacks")

@@ -21,6 +21,7 @@ PASSWORD = "uzun-bir-parol-1"
 SAMPLE = {
     "conversation_id": "web:abcdefgh12",
     "canned_id": "greeting",
+    "rule_id": "complaints",
     "task_id": "a" * 12,
     "name": "console.js",
 }
