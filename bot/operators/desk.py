@@ -30,6 +30,7 @@ from bot.logs import get_logger
 from bot.messages import Choice, Outbound
 from bot.operators.accounts import PREFIX, Account, Accounts
 from bot.operators.audit import Audit
+from bot.operators.callbacks import Callbacks
 from bot.operators.calls import CALL, CALL_FIELDS, GONE_RESULTS, CallBridge, NoBridge
 from bot.operators.line import CitizenLine, NoLine
 from bot.operators.queue import (
@@ -128,6 +129,7 @@ class Desk:
         self.push = Push(redis)
         self.default_handle_seconds = default_handle_seconds
         self.answer_target_seconds = answer_target_seconds  # reports: "answered within"
+        self.callbacks = Callbacks(redis, clock, self.hours)  # attempts within the hours
         self.calls: CallBridge = NoBridge()  # the phone line plugs in its own (composition root)
 
     def now_ms(self) -> int:
@@ -262,11 +264,7 @@ class Desk:
         self, conversation: str, *, phone: str, preferred: str, reason: str, service: str | None
     ) -> str:
         """A callback task for the console; an open hand-off keeps its place in the queue."""
-        from bot.operators.callbacks import Callbacks
-
-        task = await Callbacks(self.redis, self.clock).request(
-            conversation, phone, preferred, reason, service
-        )
+        task = await self.callbacks.request(conversation, phone, preferred, reason, service)
         if await self.is_open(conversation):
             await self.queue.mark(conversation, callback=task.id)
         await self.push.publish(BROADCAST, {"type": "callback"})

@@ -176,6 +176,12 @@
         li.appendChild(el("strong", null, task.phone));
         li.appendChild(el("span", null, T.callback_preferred + " " + task.preferred));
         li.appendChild(el("span", null, T.attempts + " " + task.attempts.length));
+        if (task.due_at) {  // the next attempt, within the operators' hours (Baku time)
+          var dueAt = new Date(task.due_at);
+          var when = dueAt.toLocaleString("az-AZ", { timeZone: "Asia/Baku", dateStyle: "short",
+                                                     timeStyle: "short" });
+          li.appendChild(el("span", dueAt <= new Date() ? "due now" : "due", T.callback_due + " " + when));
+        }
         [["callback_answered", true], ["callback_no_answer", false]].forEach(function (pair) {
           var button = el("button", "secondary", T[pair[0]]);
           button.type = "button";

@@ -387,11 +387,11 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
 
     @router.get("/api/callbacks")
     async def callbacks(request: Request, session: Signed) -> list[dict]:
-        from bot.operators.callbacks import Callbacks, as_json
+        from bot.operators.callbacks import as_json
         from bot.operators.view import mask_phone
 
         desk = desk_getter(request)
-        tasks = [as_json(task) for task in await Callbacks(desk.redis, desk.clock).all()]
+        tasks = [as_json(task) for task in await desk.callbacks.all()]
         for task in tasks:  # the full number is for the operator who calls; the list masks it
             task["phone_masked"] = mask_phone(task["phone"])
         return tasks
@@ -403,10 +403,10 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         session: Signed,
         task_id: str = PathParam(pattern=r"^[a-f0-9]{12}$"),
     ) -> dict:
-        from bot.operators.callbacks import Callbacks, as_json
+        from bot.operators.callbacks import as_json
 
         desk = desk_getter(request)
-        task = await Callbacks(desk.redis, desk.clock).attempt(task_id, session.name, body.answered)
+        task = await desk.callbacks.attempt(task_id, session.name, body.answered)
         if task is None:
             raise HTTPException(404, "no such callback")
         await desk.audit.log(
