@@ -200,7 +200,8 @@ class Engine:
         await self.store.save(conversation, state)
         await self._note_outcome(inbound, state, None, None, replies)
         for out in replies:
-            await self.store.record(conversation, "bot", out.shown_text, intent=out.intent)
+            if out.author != "operator":  # an operator's message is in the transcript already
+                await self.store.record(conversation, "bot", out.shown_text, intent=out.intent)
         return replies
 
     async def _note_outcome(

@@ -13,6 +13,8 @@ Redis besides the queue's keys:
   dost:{op}:ratings          HASH ticket → 1..5
   dost:{op}:rating:<conv>    the ticket a conversation's next 1–5 answer rates (a day)
   dost:{op}:notes:<conv>     LIST of private notes (JSON), never sent to the citizen
+  dost:{op}:undelivered:<conv>  LIST of operator messages (Outbound JSON) that reached no
+                             channel: shown when the citizen's web chat is back
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ OPEN = ("queued", "offered", "assigned")
 EDITABLE_CHANNELS = frozenset({"web", "telegram"})  # a waiting message is updated in place
 WAIT_KEY = "handoff-wait"  # the update key of the waiting message
 GENERAL_SKILL = "general"
+UNDELIVERED = PREFIX + "undelivered:"
+SMS_FALLBACK_CHANNELS = frozenset({"web"})  # a closed page: the reply goes by SMS instead
 
 
 def stream_of(operator: str) -> str:
@@ -339,7 +343,12 @@ class Desk:
         now = self.now_ms()
         await self.queue.mark_once(conversation, "first_reply_at", now)
         await self.store.record(conversation, "operator", text, operator=operator)
-        delivered = await self.line.send(conversation, Outbound(text=text, author="operator"))
+        message = Outbound(text=text, author="operator")
+        delivered = await self.line.send(conversation, message)
+        if not delivered and conversation.partition(":")[0] in SMS_FALLBACK_CHANNELS:
+            delivered = await self._by_sms(conversation, text)
+        if not delivered:  # kept for the page's return (its stream, or the next message)
+            await self._keep_undelivered(conversation, message)
         await self.audit.log(operator, "reply", conversation)
         await self.push.publish(
             stream_of(operator),
@@ -353,6 +362,31 @@ class Desk:
             },
         )
         return delivered
+
+    async def _by_sms(self, conversation: str, text: str) -> bool:
+        """The citizen left the web chat: the reply by SMS to their proven number, if any (and
+        not opted out of SMS)."""
+        from bot.people import People
+
+        state = await self.store.load(conversation)
+        if not state.phone or await People(self.redis, self.clock).is_opted_out("sms", state.phone):
+            return False
+        with speaking(state.language):
+            message = Outbound(text=t("live.sms_reply", text=text), author="operator")
+        sent = await self.line.send_to("sms", state.phone, message)
+        log.info("operator reply by SMS", conversation=conversation, sent=sent)
+        return sent
+
+    async def _keep_undelivered(self, conversation: str, message: Outbound) -> None:
+        key = UNDELIVERED + conversation
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, message.model_dump_json())
+            pipe.expire(key, self.store.ttl)
+            await pipe.execute()
+
+    async def undelivered(self, conversation: str) -> list[Outbound]:
+        """Operator messages that reached no channel, once (they are handed over now)."""
+        return await take_undelivered(self.redis, conversation)
 
     async def typing(self, conversation: str, operator: str) -> None:
         """The operator is writing: the citizen sees it where the channel shows it."""
@@ -561,6 +595,16 @@ class Desk:
 
     async def ratings(self) -> dict[str, int]:
         return {k: int(v) for k, v in (await self.redis.hgetall(RATINGS)).items()}
+
+
+async def take_undelivered(redis: aioredis.Redis, conversation: str) -> list[Outbound]:
+    """The conversation's undelivered operator messages, removed as they are read."""
+    key = UNDELIVERED + conversation
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.lrange(key, 0, -1)
+        pipe.delete(key)
+        raw, _ = await pipe.execute()
+    return [Outbound.model_validate_json(r) for r in raw]
 
 
 def waiting_choices() -> list[Choice]:

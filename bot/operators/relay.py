@@ -53,7 +53,7 @@ class Relay:
             if said is None:  # a command (/start) or a shared contact, as the transcript says
                 said = f"[{inbound.command or 'contact'}]"
             await self.desk.citizen_said(conversation, said)
-            return []
+            return await self.desk.undelivered(conversation)  # replies sent while away
         if await self.desk.rating_pending(conversation):
             score = (
                 int(picked.argument) if pick is Pick.RATE and picked.argument.isdigit() else None
