@@ -202,8 +202,17 @@ def test_outside_hours_the_caller_hears_when_operators_are_back_and_a_callback(
         closed = call.press("0")
         assert closed.dial is None and closed.gather is not None
         assert "yenidən işə başlayacaq" in closed.spoken
-        assert call.last is not None
-        assert call.last.digit_for(t("live.callback_offer"))  # a key for a callback
+        # A callback by keys: this number, as soon as possible.
+        number = call.choose(t("live.callback_offer"))
+        assert speakable(tx("voice.say_instead.live.callback_ask_phone_known.say",
+                            phone=CALLER)) in number.texts  # fmt: skip
+        when = call.choose(t("live.callback_this_number"))
+        done = call.choose(t("live.callback_asap"))
+        assert done.gather is not None and "Zəng sifarişiniz qəbul edildi" in done.spoken
+        desk = client.app.state.desk
+        [task] = client.portal.call(desk.callbacks.all)
+        assert task.phone == CALLER and task.conversation == f"voice:{call.sid}"
+        assert when.dial is None and done.dial is None
 
 
 def test_queue_webhooks_refuse_unsigned_requests(client: TestClient) -> None:
