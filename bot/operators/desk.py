@@ -66,7 +66,8 @@ EDITABLE_CHANNELS = frozenset({"web", "telegram"})  # a waiting message is updat
 WAIT_KEY = "handoff-wait"  # the update key of the waiting message
 GENERAL_SKILL = "general"
 UNDELIVERED = PREFIX + "undelivered:"
-SMS_FALLBACK_CHANNELS = frozenset({"web"})  # a closed page: the reply goes by SMS instead
+# A closed page: the reply goes by SMS instead, or waits for the page to come back.
+SMS_FALLBACK_CHANNELS = frozenset({"web"})
 
 
 def stream_of(operator: str) -> str:
@@ -347,8 +348,8 @@ class Desk:
         delivered = await self.line.send(conversation, message)
         if not delivered and conversation.partition(":")[0] in SMS_FALLBACK_CHANNELS:
             delivered = await self._by_sms(conversation, text)
-        if not delivered:  # kept for the page's return (its stream, or the next message)
-            await self._keep_undelivered(conversation, message)
+            if not delivered:  # kept for the page's return (its stream, or the next message)
+                await self._keep_undelivered(conversation, message)
         await self.audit.log(operator, "reply", conversation)
         await self.push.publish(
             stream_of(operator),
