@@ -11,7 +11,8 @@ webhook is signed like the line's others (403 otherwise):
   caller here): `<Dial>` to their number or SIP address, or their browser client, with a
   whisper that reads the context to the operator first;
 - POST …/queue/whisper?conversation=… — that whisper (the operator's leg, before bridging);
-- POST …/queue/bridged — how the call to the operator ended.
+- POST …/queue/bridged — how the call to the operator ended: the hand-off is closed (or, not
+  answered, ended and the caller put through to the call center).
 """
 
 from __future__ import annotations
@@ -175,12 +176,19 @@ class CallQueue:
         await self._say(response, texts, base)
         return str(response)
 
-    async def bridged(self, params: Params, base: str) -> str:
+    async def bridged(self, desk: Desk, params: Params, base: str) -> str:
+        """The call with the operator ended: the hand-off is closed (the operator's seat is
+        free again); if they did not answer, it ends and the caller goes to the call center."""
+        conversation = f"voice:{params.get('CallSid', '')}"
+        record = await desk.handoff(conversation)
         response = VoiceResponse()
         if params.get("DialCallStatus") in ("completed", "answered"):
+            if record.get("operator"):
+                await desk.close(conversation, record["operator"])
             await self._say(response, [tx("voice.goodbye")], base)
             response.hangup()
-        else:  # the operator did not answer: the call center
+        else:
+            await desk.leave_queue(conversation)
             await self._say(response, [tx("voice.operator_unavailable")], base)
             response.dial(self.call_center)
         return str(response)
@@ -296,6 +304,6 @@ def queue_router(
 
     @router.post("/bridged")
     async def bridged(request: Request) -> Response:
-        return await answer(request, lambda desk, params, base: queue.bridged(params, base))
+        return await answer(request, queue.bridged)
 
     return router

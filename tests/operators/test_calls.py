@@ -141,6 +141,8 @@ def test_a_caller_waits_hears_the_place_and_is_put_through_with_a_whisper(
 
     bridged = post(client, f"{QUEUE}/bridged", call.params(DialCallStatus="completed"))
     assert bridged.find("Hangup") is not None
+    assert client.portal.call(desk.handoff, conversation)["status"] == "closed"  # seat free
+    assert client.portal.call(desk.queue.held, "ayla") == []
 
 
 def test_an_operator_without_a_phone_gets_the_caller_dequeued_to_the_browser(
