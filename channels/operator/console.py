@@ -5,11 +5,13 @@ audit log (the desk writes it).
 
 - GET/POST /operator/login, POST /operator/logout, GET /operator (the console page)
 - GET /operator/api/queue → [{"conversation_id", "channel", "service", "reason",
-  "waiting_seconds"}]; GET /operator/api/mine → the operator's chats
+  "waiting_seconds", "kind", "call"}] ("call": an incoming call's masked number, IVR keys and
+  what was asked); GET /operator/api/mine → the operator's chats
 - GET /operator/api/conversations/{id} (transcript, what the assistant understood, the masked
   identity, notes), POST …/take, …/messages {"text"}, …/notes {"text"}, …/transfer
   {"operator" | "skill"}, …/close, …/typing; GET …/canned (filled for this conversation)
 - GET /operator/api/canned, PUT/DELETE /operator/api/canned/{id} (supervisors)
+- GET /operator/api/rules, PUT/DELETE /operator/api/rules/{id} (supervisors: hand-off rules)
 - GET /operator/api/callbacks, POST /operator/api/callbacks/{id}/attempts {"answered"}
 - GET /operator/api/colleagues, GET /operator/api/stats and /operator/api/audit (supervisors)
 - WS /operator/ws: the desk's events for this operator; the page sends {"type": "heartbeat"}
@@ -33,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.websockets import WebSocketDisconnect
 
 from bot.catalog import node
+from bot.operators.accounts import ALL_SKILLS
 from bot.operators.canned import SERVICE_VARIABLE, Canned, CannedResponses, fill
 from bot.operators.desk import BROADCAST, GENERAL_SKILL, stream_of
 from bot.operators.sessions import Session, Sessions
@@ -112,6 +115,17 @@ class RuleBody(BaseModel):
     intent: str | None = Field(default=None, max_length=64)
     service: str | None = Field(default=None, max_length=64)
     repeats: int = Field(default=0, ge=0, le=20)
+
+
+def skill_name(skill: str, groups: dict[str, str]) -> str:
+    """A queue's name for people: a service group's, or a center's ("center:<id>")."""
+    kind, _, center = skill.partition(":")
+    if kind == "center" and center:
+        from knowledge.centers import default_centers
+
+        found = next((c for c in default_centers().centers if c.id == center), None)
+        return found.name if found else center
+    return groups.get(skill) or texts().get(f"skill_{skill}", skill)
 
 
 def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIRouter:
@@ -422,12 +436,11 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         desk = desk_getter(request)
         online = await desk.queue.online(desk.now_ms())
         groups = node("group")  # a skill is a group of services (the main menu's)
-        skills = sorted({*await desk.queue.skills(), *groups.keys(), GENERAL_SKILL})
+        served = {s for a in await desk.accounts.all() for s in a.skills if s != ALL_SKILLS}
+        skills = sorted({*await desk.queue.skills(), *groups.keys(), GENERAL_SKILL, *served})
         return {
             "operators": [n for n in online if n != session.name],
-            "skills": [
-                {"id": s, "name": groups.get(s) or texts().get(f"skill_{s}", s)} for s in skills
-            ],
+            "skills": [{"id": s, "name": skill_name(s, groups)} for s in skills],
         }
 
     @router.get("/api/stats")

@@ -8,6 +8,14 @@ import pytest
 from bot.choices import ChoiceId, Pick
 from bot.messages import Inbound
 from bot.operators.accounts import ALL_SKILLS
+from tests.operators.test_console import (  # noqa: F401 (fixtures)
+    add_operator,
+    app,
+    client,
+    data_dir,
+    login,
+    settings,
+)
 
 BOOKING_REQUEST = "özünüməşğulluq üçün növbəyə yazılmaq istəyirəm"
 
@@ -58,3 +66,15 @@ async def test_without_a_center_the_group_queue(live_engine, desk) -> None:
     await live_engine.handle(say(conversation, "hə"))
     record = await desk.handoff(conversation)
     assert record["skill"] == live_engine.skill_of(record["service"]) != "center:baki-1"
+
+
+def test_the_console_offers_the_centers_served_for_a_transfer(client) -> None:  # noqa: F811
+    add_operator(client, "boss", "supervisor")
+    desk = client.app.state.desk
+    client.portal.call(
+        lambda: desk.accounts.add("nigar", "uzun-bir-parol-1", "operator", skills=["center:baki-1"])
+    )
+    login(client, "boss")
+    skills = {s["id"]: s["name"] for s in client.get("/operator/api/colleagues").json()["skills"]}
+    assert skills["center:baki-1"] == "1 saylı Bakı DOST Mərkəzi"
+    assert "general" in skills
