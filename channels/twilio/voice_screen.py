@@ -11,9 +11,11 @@ from bot.choices import ChoiceId, Pick
 from bot.messages import Choice, Outbound
 
 # Choices that answer a question the engine asked (yes/no, a center, a day, a time, "did you
-# mean"): the caller is in the middle of something, so no "go on or end" after them.
+# mean", "shall I connect you to an operator?", a callback's number and time): the caller is in
+# the middle of something, so no "go on or end" after them.
 QUESTION_PICKS = frozenset({Pick.YES, Pick.NO, Pick.INTENT, Pick.CENTER, Pick.DAY, Pick.TIME,
-                            Pick.MORE_TIMES, Pick.BOOKING, Pick.CANCEL, Pick.MOVE})  # fmt: skip
+                            Pick.MORE_TIMES, Pick.BOOKING, Pick.CANCEL, Pick.MOVE,
+                            Pick.HANDOFF_YES, Pick.HANDOFF_NO, Pick.CALLBACK})  # fmt: skip
 BOOKING_INTENTS = frozenset({"book_slot", "cancel_booking", "reschedule_booking", "my_booking"})
 # Choices that only lead somewhere (groups, services, a service's topics, the main menu).
 NAVIGATION_PICKS = frozenset({Pick.GROUP, Pick.SERVICE, Pick.TOPIC, Pick.CENTERS, Pick.PAGE,

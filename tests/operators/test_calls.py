@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from bot.catalog import t
 from bot.operators.callbacks import Callbacks
 from bot.report import build_report
+from channels.twilio import menu as keypad
 from channels.twilio.texts import tx
 from channels.twilio.voice_speech import speakable
 from dost.app import create_app
@@ -82,6 +83,7 @@ def queued_call(
     consent = call.press("0")
     assert speakable(tx("voice.say_instead.live.consent.say")) in consent.texts
     assert consent.dial is None  # asked first, not put through
+    assert consent.texts[-1] != speakable(tx("voice.go_on", **keypad.key_values()))  # a question
     queued = call.press(consent.digit_for(t("live.consent_yes")))
     return call, ElementTree.fromstring(queued.xml)
 
