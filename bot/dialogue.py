@@ -21,6 +21,7 @@ from bot.handoff import HandoffPoint, center_hours_values
 from bot.messages import MAX_TEXT_CHARS, Choice, Command, Contact, Inbound, Outbound
 from bot.notices.facts import INTENTS as NOTICE_INTENTS
 from bot.notices.facts import NoticeFacts, answer, none_known, pick, topic_of
+from bot.operators.rules import RULE, Rules
 from bot.page_dialogue import PageDialogue
 from bot.people import Person
 from bot.sources import source_footer
@@ -84,6 +85,7 @@ class Turn:
     origin: str | None = None  # the client's address (web): caps and code requests per address
     next_page: bool = False  # this turn shows the next page of the last menu
     handoff_offer: str | None = None  # the reason of the hand-off offered last turn
+    person_offer: str | None = None  # why the "a person" button of last turn was there
     failures_before: int = 0  # misunderstandings in a row before this turn
     entities: list[dict] = field(default_factory=list)  # what the NLU found in the message
 
@@ -108,7 +110,9 @@ class Dialogue:
         clock: Clock = SYSTEM_CLOCK,
         pages: PageKnowledge | None = None,
         facts: NoticeFacts | None = None,
+        rules: Rules | None = None,
     ) -> None:
+        self.rules = rules  # the console's hand-off rules (live operators only)
         self.booking = booking
         self.facts = facts  # what DOST's notices said, for their proven owner
         self.clock = clock  # "sabah", "bazar ertəsi" are read relative to its day
@@ -139,6 +143,7 @@ class Dialogue:
         state.turns += 1
         # An operator offered last turn waits for this answer only (yes, no, or a new question).
         turn.handoff_offer, state.handoff_offer = state.handoff_offer, None
+        turn.person_offer, state.person_offer = state.person_offer, None
         turn.failures_before = state.failures
         if inbound.command is not None:
             await self._on_command(state, inbound.command, inbound.conversation_id, turn)
@@ -148,12 +153,15 @@ class Dialogue:
             await self._on_choice(state, inbound.choice, inbound.conversation_id, turn)
         else:
             await self._on_text(state, inbound.text or "", inbound.conversation_id, turn)
+        await self._apply_rules(state, inbound, turn)
         # Every choice of the menu stays valid, the pages not shown yet too: a button of an
         # earlier page is still on the person's screen.
         offered = {c.id: c.title for out in turn.replies for c in out.choices}
         state.more_choices = _paginate(turn.replies)
         offered |= {c.id: c.title for out in turn.replies for c in out.choices}
         state.choices = state.choices | offered if turn.next_page else offered
+        if state.booking is not None and state.booking.center:
+            state.center = state.booking.center  # a hand-off goes to this center's operators
         if turn.replies:
             state.last_texts = [out.text for out in turn.replies]
         return turn
@@ -221,7 +229,8 @@ class Dialogue:
             case Pick.ELIGIBILITY:
                 self._start_eligibility(state, turn)
             case Pick.PERSON:
-                await self._handoff(state, _reason(turn), conversation_id, turn)
+                await self._handoff(state, turn.person_offer or _reason(turn), conversation_id,
+                                    turn)  # fmt: skip
             case Pick.HANDOFF_YES:
                 turn.intent = "human_handoff"
                 await self._hand_over(state, arg or "asked", conversation_id, turn)
@@ -653,6 +662,31 @@ class Dialogue:
             source = t("answer.source_curated", url=urls[0].strip())
         turn.say(text, self._main_choices(), source_line=source)
 
+    async def _apply_rules(self, state: ConversationState, inbound: Inbound, turn: Turn) -> None:
+        """A supervisor's rule that holds offers an operator after the turn's own answer (only
+        when one can be asked for, and never in the middle of a flow or another offer)."""
+        if turn.intent:
+            state.intents_asked[turn.intent] = state.intents_asked.get(turn.intent, 0) + 1
+        consent = getattr(self.handoff, "consent", None)
+        if self.rules is None or consent is None:
+            return
+        busy = state.handoff_offer or state.booking or state.eligibility or state.callback
+        if busy or any(out.handoff or out.intent == "human_handoff" for out in turn.replies):
+            return
+        asked = state.intents_asked.get(turn.intent, 0) if turn.intent else 0
+        service = state.service
+        rule = await self.rules.first_match(inbound.text or "", turn.intent, service, asked,
+                                            state.rules_fired)  # fmt: skip
+        if rule is None:
+            return
+        offer = await consent(inbound.conversation_id, RULE, turn.channel)
+        if offer is None:  # nobody to offer now (no operators, outside their hours)
+            return
+        state.rules_fired.append(rule.id)
+        state.handoff_offer = RULE
+        offer.service = service
+        turn.replies.append(offer)
+
     async def _handoff(
         self, state: ConversationState, reason: str, conversation_id: str, turn: Turn
     ) -> None:
@@ -671,8 +705,9 @@ class Dialogue:
     ) -> None:
         service = self.flows[state.service].name if state.service else "-"
         summary = f"service={service}; topic={state.topic or '-'}; failures={state.failures}"
-        out = await self.handoff.request(conversation_id, reason, summary,
-                                         service=state.service, channel=turn.channel)  # fmt: skip
+        center = (state.booking.center if state.booking else None) or state.center
+        out = await self.handoff.request(conversation_id, reason, summary, service=state.service,
+                                         channel=turn.channel, center=center)  # fmt: skip
         out.service = state.service
         turn.replies.append(out)
 
@@ -685,6 +720,7 @@ class Dialogue:
         progress, question = self.eligibility.start(state.service)
         if question is None:
             turn.say(t("eligibility.no_rules"), [choice(Pick.PERSON, t("choice.human"))])
+            state.person_offer = "flow"  # the check cannot be made here: a person can
             return
         state.eligibility = progress
         turn.say(f"{t('eligibility.intro')}\n\n{question}", _yes_no_choices(),

@@ -33,6 +33,7 @@ from bot.notices.facts import NoticeFacts
 from bot.operators.desk import GENERAL_SKILL, Desk, ticket_of
 from bot.operators.desk import OPEN as OPEN_STATUSES
 from bot.operators.relay import Relay
+from bot.operators.rules import Rules
 from bot.outcomes import CALL_CENTER_TICKET, Outcomes
 from bot.people import People, conversation_address
 from bot.ratelimit import RateLimit
@@ -114,6 +115,7 @@ class Engine:
             booking=booking,
             clock=clock,
             facts=NoticeFacts(redis, self.people),
+            rules=Rules(redis) if desk is not None else None,
         )
 
     def with_clock(self, clock: Clock, send_sms: SendSms | None = None) -> Engine:
@@ -225,7 +227,8 @@ class Engine:
         current.save = True
         await self._note_outcome(inbound, state, None, None, replies)
         for out in replies:
-            await self.store.record(conversation, "bot", out.shown_text, intent=out.intent)
+            if out.author != "operator":  # an operator's message is in the transcript already
+                await self.store.record(conversation, "bot", out.shown_text, intent=out.intent)
         return replies
 
     async def _note_outcome(

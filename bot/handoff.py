@@ -1,6 +1,9 @@
 """The one hand-off point. "A person" is a live operator when operator accounts exist
 (`LiveHandoff`: consent first, then the queue; outside the operators' hours, when they are back
-and a callback); otherwise, and on the phone line, the 142 call center (`CallCenterHandoff`)."""
+and a callback); otherwise, and in the IVR simulator, the 142 call center (`CallCenterHandoff`).
+On the phone line a queued hand-off is a call: its `Handoff.queue` tells the line to hold the
+caller in that operators' queue (bot/operators/calls.py). The queue (skill) is the center's when
+the conversation's center is known and an operator serves it, else the service's group."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from bot.catalog import format_date, t
 from bot.choices import Pick, choice
 from bot.messages import Handoff, Outbound
+from bot.operators.calls import CALL
+from bot.simulated import CHANNEL as SIMULATOR
 from knowledge.centers import Centers
 from nlu.morphology import ablative, locative
 
@@ -18,8 +23,10 @@ if TYPE_CHECKING:
 
     from bot.operators.desk import Desk
 
-# Channels whose hand-off is still the call center's: a call is transferred by the phone line.
-CALL_CENTER_CHANNELS = frozenset({"voice"})
+# Channels whose hand-off is still the call center's: the IVR simulator has no Twilio queue.
+CALL_CENTER_CHANNELS = frozenset({SIMULATOR})
+# Channels whose hand-off is a call held in a Twilio queue until an operator takes it.
+CALL_CHANNELS = frozenset({"voice"})
 
 
 class HandoffPoint(Protocol):
@@ -51,6 +58,11 @@ class CallCenterHandoff:
             handoff=Handoff(reason=reason, summary=summary),
             intent="human_handoff",
         )
+
+
+def center_skill(center: str) -> str:
+    """The operators' skill (queue) of one DOST center: "center:<id>"."""
+    return f"center:{center}"
 
 
 def when_back(moment: datetime) -> str:
@@ -101,14 +113,23 @@ class LiveHandoff:
             return self.closed_hours()
         from bot.operators.desk import WAIT_KEY, waiting_choices, waiting_text
 
+        skill = await self._skill(service, context.get("center"))
+        call = channel in CALL_CHANNELS
         placement = await self.desk.request(
             conversation_id,
             channel=channel or "",
             reason=reason,
-            skill=self.skill_of(service),
+            skill=skill,
             service=service,
             summary=summary,
+            kind=CALL if call else "chat",
         )
+        if call:  # the phone line says where the caller stands, each wait loop
+            return Outbound(
+                text=t("live.call_queued"),
+                handoff=Handoff(reason=reason, summary=summary, queue=skill),
+                intent="human_handoff",
+            )
         text = t("live.connecting") if placement.status != "queued" else waiting_text(placement)
         return Outbound(
             text=text,
@@ -117,6 +138,15 @@ class LiveHandoff:
             intent="human_handoff",
             update_key=WAIT_KEY,
         )
+
+    async def _skill(self, service: str | None, center: str | None) -> str:
+        """The queue: the center's when the conversation's center is known and some operator
+        serves it by name, else the service's group."""
+        if center:
+            skill = center_skill(center)
+            if skill in {s for a in await self.desk.accounts.all() for s in a.skills}:
+                return skill
+        return self.skill_of(service)
 
     def closed_hours(self) -> Outbound:
         back = self.desk.back_at()

@@ -76,6 +76,9 @@ class SourceRef(BaseModel):
 class Handoff(BaseModel):
     reason: str  # asked, repeated_failures, topic_unknown, ...
     summary: str  # what the bot understood, for the person who takes over
+    # A call queued for live operators: the operators' queue (skill) it waits in. None: the
+    # call center (a call is dialled to 142, a chat is told to call it).
+    queue: str | None = None
 
 
 class Outbound(BaseModel):

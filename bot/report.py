@@ -58,7 +58,6 @@ def _breakdown(sessions: list[Session], outcomes: dict[str, str], key) -> dict[s
 async def build_report(
     desk: Desk, since: datetime | None = None, *, target_seconds: int = 60
 ) -> dict[str, Any]:
-    from bot.operators.callbacks import Callbacks
     from bot.operators.desk import ticket_of
 
     outcomes_store = Outcomes(desk.redis, desk.clock)
@@ -93,7 +92,7 @@ async def build_report(
     left = [r for r in requested.values() if r.get("status") == "abandoned" and not r.get(
         "assigned_at")]  # fmt: skip
     callbacks = [
-        c for c in await Callbacks(desk.redis, desk.clock).all()
+        c for c in await desk.callbacks.all()
         if since is None or datetime.fromisoformat(c.created_at) >= since.astimezone(UTC)
     ]  # fmt: skip
     ratings = await desk.ratings()

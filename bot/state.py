@@ -85,6 +85,12 @@ class ConversationState(BaseModel):
     turns: int = 0
     handoff_offer: str | None = None  # the reason of an operator just offered (consent asked)
     callback: CallbackProgress | None = None  # a callback request being filled in
+    center: str | None = None  # the DOST center last picked or booked at (hand-off routing)
+    # Why the "a person" button shown last turn is there ("flow": the flow cannot go on without
+    # one), for the hand-off's reason when it is pressed.
+    person_offer: str | None = None
+    intents_asked: dict[str, int] = Field(default_factory=dict)  # intent → turns (console rules)
+    rules_fired: list[str] = Field(default_factory=list)  # console rules that offered a person
 
 
 MAX_TRANSCRIPT_CHARS = 2000  # a line's text as stored; the rest is not kept

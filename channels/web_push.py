@@ -3,7 +3,8 @@ the person's setting for messages we send first.
 
 - `GET /api/v1/chat/{conversation_id}/events` (sse-starlette): one event per message the
   assistant or an operator sends on their own, `{"id", "from", "text", "choices"}`, fed by the
-  core's push streams (Redis pub/sub), so any web process serves any page.
+  core's push streams (Redis pub/sub), so any web process serves any page; an operator's
+  replies that found no open page (bot/operators/desk.py) come first when the page is back.
 - `GET` / `PUT /api/v1/chat/{conversation_id}/notifications` `{"enabled"}`: whether messages we
   send first (reminders, notices) may come to this chat; off is an opt-out in the registry.
 - `WebSender`, the web chat's `Sender`: it counts as delivered only when an open page received
@@ -24,6 +25,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bot.delivery import SendResult
 from bot.messages import Outbound
+from bot.operators.desk import take_undelivered
 from bot.people import People
 from bot.push import Push
 from channels.web import CONVERSATION_ID_PATTERN
@@ -88,10 +90,16 @@ def web_push_router(redis_getter: RedisGetter) -> APIRouter:
     )
     async def events(conversation_id: ConversationId, request: Request) -> EventSourceResponse:
         # Subscribed before the response starts: nothing sent after the page connected is lost.
-        subscription = await Push(redis_getter(request)).open(stream_name(conversation_id))
+        redis = redis_getter(request)
+        subscription = await Push(redis).open(stream_name(conversation_id))
 
         async def stream() -> AsyncIterator[ServerSentEvent]:
             try:
+                # An operator's replies while the page was closed come first.
+                for message in await take_undelivered(redis, stream_name(conversation_id)):
+                    event = event_of(message)
+                    data = json.dumps(event, ensure_ascii=False)
+                    yield ServerSentEvent(data=data, id=event["id"], event="message")
                 while True:
                     event = await subscription.next()
                     if event is not None:

@@ -26,7 +26,7 @@ from bot.worker import arq_pool, build_worker
 from bot.worker_supervisor import WorkerSupervisor
 from channels.operator import operator_router
 from channels.telegram.webhook import telegram_router
-from channels.twilio import twilio_router
+from channels.twilio import build_bridge, twilio_router
 from channels.web import web_chat_router
 from channels.web_push import web_push_router
 from dost import api_events, api_v1
@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         # channel through the delivery senders.
         line_senders = senders_factory(settings)(app.state.redis)
         app.state.desk = build_desk(app.state.redis, settings, clock, line_senders)
+        bridge = build_bridge(settings)  # an operator who takes a call is put through
+        if bridge is not None:
+            app.state.desk.calls = bridge
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,

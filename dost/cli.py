@@ -192,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     oadd.add_argument(
         "--skill",
         action="append",
-        metavar="GROUP",
-        help="a service group they serve (repeat it; default: every one)",
+        metavar="SKILL",
+        help="a service group they serve, or a center as center:<id> (repeat it; default: every one)",
     )
     oadd.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     oadd.add_argument("--phone", default=None, help="their number or SIP address, for calls")

@@ -193,7 +193,10 @@ def worth_walking(screen: Screen, entry: menu.Entry) -> bool:
 def channel_texts() -> Iterator[str]:
     """Every prompt of the channel itself, its placeholders filled as the line fills them."""
     values = {**menu.key_values(), "count": 12, "digit": 5, "items": "Sənədlər üçün 1",
-              "title": "Tələb olunan sənədlər"}  # fmt: skip
+              "title": "Tələb olunan sənədlər", "ahead": 12, "minutes": 25, "tail": "33",
+              "service": "Özünüməşğulluq proqramına cəlb olunmaq üçün müraciətin qəbulu",
+              "asked": "özünüməşğulluq proqramı üçün hansı sənədlər lazımdır və müraciəti "
+                       "harada verə bilərəm, müraciətin nəticəsi nə vaxt bəlli olur"}  # fmt: skip
     for key in section("voice"):
         if key not in ("spelt_letter", "menu_item", "menu_more"):  # parts of other prompts
             yield tx(f"voice.{key}", **values)

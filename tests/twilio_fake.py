@@ -5,7 +5,9 @@ here (the TWILIO_API_BASE setting).
 POST /2010-04-01/Accounts/<sid>/Messages.json checks HTTP Basic auth (account SID and auth
 token), records the form and answers 201 with the JSON Twilio returns, or the error a test
 asked for (`fail_next`: a status and Twilio's error code). POST .../Calls.json (an outbound
-call) is recorded in `calls` the same way. Anything else is 404.
+call) is recorded in `calls` the same way; POST .../Calls/<CallSid>.json (redirecting a live
+call) and POST .../Queues/<QueueSid>/Members/<CallSid>.json (dequeuing a waiting caller) are
+recorded in `updates`. Anything else is 404.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class FakeTwilio:
     url: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
     calls: list[dict[str, str]] = field(default_factory=list)
+    updates: list[dict[str, str]] = field(default_factory=list)  # {"path", and the form}
     rejected: int = 0
     failures: list[tuple[int, int]] = field(default_factory=list)  # (status, code), in order
 
@@ -72,6 +75,31 @@ class FakeTwilio:
                  "from": form.get("From"), "direction": "outbound-api",
                  "uri": f"/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json"},
                 status_code=201,
+            )  # fmt: skip
+
+        @app.post("/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json")
+        async def update_call(sid: str, call_sid: str, request: Request) -> JSONResponse:
+            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            if (error := await refused(sid, request)) is not None:
+                return error
+            self.updates.append({**form, "path": request.url.path})
+            return JSONResponse(
+                {"account_sid": sid, "sid": call_sid, "status": "in-progress",
+                 "uri": f"/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json"},
+            )  # fmt: skip
+
+        @app.post("/2010-04-01/Accounts/{sid}/Queues/{queue_sid}/Members/{call_sid}.json")
+        async def dequeue(
+            sid: str, queue_sid: str, call_sid: str, request: Request
+        ) -> JSONResponse:
+            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            if (error := await refused(sid, request)) is not None:
+                return error
+            self.updates.append({**form, "path": request.url.path})
+            return JSONResponse(
+                {"call_sid": call_sid, "queue_sid": queue_sid, "position": 1, "wait_time": 10,
+                 "date_enqueued": format_datetime(datetime.now(UTC), usegmt=True),
+                 "uri": f"/2010-04-01/Accounts/{sid}/Queues/{queue_sid}/Members/{call_sid}.json"},
             )  # fmt: skip
 
         @app.post("/2010-04-01/Accounts/{sid}/Messages.json")

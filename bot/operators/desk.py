@@ -13,6 +13,8 @@ Redis besides the queue's keys:
   dost:{op}:ratings          HASH ticket → 1..5
   dost:{op}:rating:<conv>    the ticket a conversation's next 1–5 answer rates (a day)
   dost:{op}:notes:<conv>     LIST of private notes (JSON), never sent to the citizen
+  dost:{op}:undelivered:<conv>  LIST of operator messages (Outbound JSON) that reached no
+                             channel: shown when the citizen's web chat is back
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from bot.logs import get_logger
 from bot.messages import Choice, Outbound
 from bot.operators.accounts import PREFIX, Account, Accounts
 from bot.operators.audit import Audit
+from bot.operators.callbacks import Callbacks
+from bot.operators.calls import CALL, CALL_FIELDS, GONE_RESULTS, CallBridge, NoBridge
 from bot.operators.line import CitizenLine, NoLine
 from bot.operators.queue import (
     HEARTBEAT_TIMEOUT_SECONDS,
@@ -62,6 +66,9 @@ OPEN = ("queued", "offered", "assigned")
 EDITABLE_CHANNELS = frozenset({"web", "telegram"})  # a waiting message is updated in place
 WAIT_KEY = "handoff-wait"  # the update key of the waiting message
 GENERAL_SKILL = "general"
+UNDELIVERED = PREFIX + "undelivered:"
+# A closed page: the reply goes by SMS instead, or waits for the page to come back.
+SMS_FALLBACK_CHANNELS = frozenset({"web"})
 
 
 def stream_of(operator: str) -> str:
@@ -82,6 +89,8 @@ class QueueItem:
     service: str | None
     reason: str
     waiting_seconds: int
+    kind: str = "chat"  # chat | call (the console's incoming-call card)
+    call: dict[str, str] | None = None  # a call's caller (masked), ivr path, what was asked
 
     def as_json(self) -> dict:
         return {
@@ -90,6 +99,8 @@ class QueueItem:
             "service": self.service,
             "reason": self.reason,
             "waiting_seconds": self.waiting_seconds,
+            "kind": self.kind,
+            "call": self.call,
         }
 
 
@@ -124,6 +135,8 @@ class Desk:
         self.push = Push(redis)
         self.default_handle_seconds = default_handle_seconds
         self.answer_target_seconds = answer_target_seconds  # reports: "answered within"
+        self.callbacks = Callbacks(redis, clock, self.hours)  # attempts within the hours
+        self.calls: CallBridge = NoBridge()  # the phone line plugs in its own (composition root)
 
     def now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -151,6 +164,7 @@ class Desk:
         skill: str = GENERAL_SKILL,
         service: str | None = None,
         summary: str = "",
+        kind: str = "chat",
     ) -> Placement:
         """Queue a hand-off (or find the one already open) and say where it stands."""
         now = self.now_ms()
@@ -160,6 +174,7 @@ class Desk:
             "service": service or "",
             "summary": summary,
             "requested_at": str(now),
+            "kind": kind,
         }
         created, offers = await self.queue.enqueue(conversation, skill, now, **fields)
         if created:
@@ -234,6 +249,47 @@ class Desk:
         await self._update_waiting()
         return True
 
+    async def describe_call(self, conversation: str, **details: str) -> None:
+        """What the phone line knows of a queued call (caller, IVR path, what was asked, its
+        Twilio queue), for the console's incoming-call card and for putting it through."""
+        await self.queue.mark(conversation, **details)
+        await self.push.publish(BROADCAST, {"type": "queue"})
+
+    async def call_left_queue(self, conversation: str, result: str, seconds: int) -> bool:
+        """Twilio's queue result for a waiting call; True when the hand-off ended abandoned
+        (the caller hung up, or the queue failed them) and not for a callback kept in place."""
+        record = await self.queue.record(conversation)
+        if not record:
+            return False
+        await self.queue.mark(conversation, queue_result=result, queue_time=seconds)
+        if result not in GONE_RESULTS or record.get("callback"):
+            return False
+        return await self.leave_queue(conversation)
+
+    async def request_callback(
+        self, conversation: str, *, phone: str, preferred: str, reason: str, service: str | None
+    ) -> str:
+        """A callback task for the console; an open hand-off keeps its place in the queue."""
+        task = await self.callbacks.request(conversation, phone, preferred, reason, service)
+        if await self.is_open(conversation):
+            await self.queue.mark(conversation, callback=task.id)
+        await self.push.publish(BROADCAST, {"type": "callback"})
+        return task.id
+
+    async def _put_through(self, conversation: str, record: dict[str, str], operator: str) -> None:
+        """An operator took a call: the caller is connected to them, unless a callback task
+        replaced waiting on the line (then the console's task is the way to the citizen)."""
+        account = await self.accounts.get(operator)
+        if record.get("callback") or account is None:
+            return
+        try:
+            connected = await self.calls.connect(conversation, record, account)
+        except Exception:
+            log.exception("putting the call through failed", conversation=conversation)
+            connected = False
+        await self.queue.mark(conversation, connected="1" if connected else "0")
+        log.info("call put through", conversation=conversation, connected=connected)
+
     async def rating_pending(self, conversation: str) -> str | None:
         return await self.redis.get(f"{PREFIX}rating:{conversation}")
 
@@ -290,7 +346,11 @@ class Desk:
             return outcome, owner
         if await self.queue.mark_once(conversation, "joined_notice", self.now_ms()):
             await self.audit.log(operator, "take", conversation)
-            await self._tell(conversation, "live.joined")
+            record = await self.queue.record(conversation)
+            if record.get("kind") == CALL:
+                await self._put_through(conversation, record, operator)
+            else:
+                await self._tell(conversation, "live.joined")
             await self.push.publish(BROADCAST, {"type": "queue"})
             await self._update_waiting()
         return outcome, None
@@ -304,7 +364,12 @@ class Desk:
         now = self.now_ms()
         await self.queue.mark_once(conversation, "first_reply_at", now)
         await self.store.record(conversation, "operator", text, operator=operator)
-        delivered = await self.line.send(conversation, Outbound(text=text, author="operator"))
+        message = Outbound(text=text, author="operator")
+        delivered = await self.line.send(conversation, message)
+        if not delivered and conversation.partition(":")[0] in SMS_FALLBACK_CHANNELS:
+            delivered = await self._by_sms(conversation, text)
+            if not delivered:  # kept for the page's return (its stream, or the next message)
+                await self._keep_undelivered(conversation, message)
         await self.audit.log(operator, "reply", conversation)
         await self.push.publish(
             stream_of(operator),
@@ -318,6 +383,31 @@ class Desk:
             },
         )
         return delivered
+
+    async def _by_sms(self, conversation: str, text: str) -> bool:
+        """The citizen left the web chat: the reply by SMS to their proven number, if any (and
+        not opted out of SMS)."""
+        from bot.people import People
+
+        state = await self.store.load(conversation)
+        if not state.phone or await People(self.redis, self.clock).is_opted_out("sms", state.phone):
+            return False
+        with speaking(state.language):
+            message = Outbound(text=t("live.sms_reply", text=text), author="operator")
+        sent = await self.line.send_to("sms", state.phone, message)
+        log.info("operator reply by SMS", conversation=conversation, sent=sent)
+        return sent
+
+    async def _keep_undelivered(self, conversation: str, message: Outbound) -> None:
+        key = UNDELIVERED + conversation
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, message.model_dump_json())
+            pipe.expire(key, self.store.ttl)
+            await pipe.execute()
+
+    async def undelivered(self, conversation: str) -> list[Outbound]:
+        """Operator messages that reached no channel, once (they are handed over now)."""
+        return await take_undelivered(self.redis, conversation)
 
     async def typing(self, conversation: str, operator: str) -> None:
         """The operator is writing: the citizen sees it where the channel shows it."""
@@ -425,12 +515,15 @@ class Desk:
         if not record:
             return None
         since = int(record.get("queued_at") or record.get("requested_at") or self.now_ms())
+        kind = record.get("kind") or "chat"
         return QueueItem(
             conversation_id=conversation,
             channel=record.get("channel", ""),
             service=record.get("service") or None,
             reason=record.get("reason", ""),
             waiting_seconds=max(0, (self.now_ms() - since) // 1000),
+            kind=kind,
+            call={f: record.get(f, "") for f in CALL_FIELDS} if kind == CALL else None,
         )
 
     async def waiting(self) -> list[QueueItem]:
@@ -523,6 +616,16 @@ class Desk:
 
     async def ratings(self) -> dict[str, int]:
         return {k: int(v) for k, v in (await self.redis.hgetall(RATINGS)).items()}
+
+
+async def take_undelivered(redis: aioredis.Redis, conversation: str) -> list[Outbound]:
+    """The conversation's undelivered operator messages, removed as they are read."""
+    key = UNDELIVERED + conversation
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.lrange(key, 0, -1)
+        pipe.delete(key)
+        raw, _ = await pipe.execute()
+    return [Outbound.model_validate_json(r) for r in raw]
 
 
 def waiting_choices() -> list[Choice]:

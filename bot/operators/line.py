@@ -25,6 +25,10 @@ class CitizenLine(Protocol):
         """Show that someone is writing, where the channel can (Telegram)."""
         ...
 
+    async def send_to(self, channel: str, address: str, message: Outbound) -> bool:
+        """Another of the citizen's channels (an SMS to their proven number)."""
+        ...
+
 
 class NoLine:
     """No channel can be written to (tests of the queue alone, a CLI)."""
@@ -35,6 +39,9 @@ class NoLine:
     async def typing(self, conversation_id: str) -> None:
         return None
 
+    async def send_to(self, channel: str, address: str, message: Outbound) -> bool:
+        return False
+
 
 class SendersLine:
     def __init__(self, senders: Senders) -> None:
@@ -42,21 +49,23 @@ class SendersLine:
 
     async def send(self, conversation_id: str, message: Outbound) -> bool:
         found = conversation_address(conversation_id)
-        sender = self.senders.get(found[0]) if found else None
-        if found is None or sender is None:
+        if found is None or self.senders.get(found[0]) is None:
             log.info("no line to the conversation", conversation=conversation_id)
             return False
+        return await self.send_to(found[0], found[1], message)
+
+    async def send_to(self, channel: str, address: str, message: Outbound) -> bool:
+        sender = self.senders.get(channel)
+        if sender is None:
+            log.info("no sender for the channel", channel=channel)
+            return False
         try:
-            result = await sender.send(found[1], message)
+            result = await sender.send(address, message)
         except Exception:
-            log.exception("sending to the citizen failed", conversation=conversation_id)
+            log.exception("sending to the citizen failed", channel=channel)
             return False
         if result.outcome is not Outcome.DELIVERED:
-            log.info(
-                "message to the citizen not delivered",
-                conversation=conversation_id,
-                error=result.error,
-            )
+            log.info("message to the citizen not delivered", channel=channel, error=result.error)
         return result.outcome is Outcome.DELIVERED
 
     async def typing(self, conversation_id: str) -> None:

@@ -16,7 +16,6 @@ from bot.catalog import t
 from bot.choices import ChoiceId, Pick, choice
 from bot.identity import parse_phone
 from bot.messages import Inbound, Outbound
-from bot.operators.callbacks import Callbacks
 from bot.state import CallbackProgress, ConversationState
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ _SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!]?\s*$")
 class Relay:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
-        self.callbacks = Callbacks(desk.redis, desk.clock)
+        self.callbacks = desk.callbacks
 
     async def intercept(self, state: ConversationState, inbound: Inbound) -> list[Outbound] | None:
         """The replies when the message belongs to a hand-off (possibly none: the operator
@@ -55,7 +54,7 @@ class Relay:
             if said is None:  # a command (/start) or a shared contact, as the transcript says
                 said = f"[{inbound.command or 'contact'}]"
             await self.desk.citizen_said(conversation, said)
-            return []
+            return await self.desk.undelivered(conversation)  # replies sent while away
         if rating_pending:
             score = (
                 int(picked.argument) if pick is Pick.RATE and picked.argument.isdigit() else None

@@ -117,7 +117,18 @@
     if (item.service) box.appendChild(el("span", "service", serviceName(item.service)));
     box.appendChild(el("span", "reason", reasonName(item.reason)));
     box.appendChild(el("span", "wait", T.waiting + " " + waitText(item.waiting_seconds)));
+    if (item.kind === "call" && item.call) box.appendChild(callCard(item.call));
     return box;
+  }
+
+  // An incoming call: the proven number (masked), the keys pressed, what the caller asked.
+  function callCard(call) {
+    var card = el("div", "call-card");
+    card.appendChild(el("strong", null, T.incoming_call));
+    if (call.caller) card.appendChild(el("span", "call-number", T.call_number + " " + call.caller));
+    if (call.ivr) card.appendChild(el("span", "call-ivr", T.call_ivr + " " + call.ivr));
+    if (call.asked) card.appendChild(el("span", "call-asked", T.call_asked + " " + call.asked));
+    return card;
   }
 
   function refreshQueue() {
@@ -165,6 +176,12 @@
         li.appendChild(el("strong", null, task.phone));
         li.appendChild(el("span", null, T.callback_preferred + " " + task.preferred));
         li.appendChild(el("span", null, T.attempts + " " + task.attempts.length));
+        if (task.due_at) {  // the next attempt, within the operators' hours (Baku time)
+          var dueAt = new Date(task.due_at);
+          var when = dueAt.toLocaleString("az-AZ", { timeZone: "Asia/Baku", dateStyle: "short",
+                                                     timeStyle: "short" });
+          li.appendChild(el("span", dueAt <= new Date() ? "due now" : "due", T.callback_due + " " + when));
+        }
         [["callback_answered", true], ["callback_no_answer", false]].forEach(function (pair) {
           var button = el("button", "secondary", T[pair[0]]);
           button.type = "button";
@@ -513,6 +530,63 @@
         });
         li.appendChild(remove);
         list.appendChild(li);
+      });
+    });
+  }
+
+  function ruleSummary(rule) {
+    var parts = [];
+    if (rule.keywords.length) parts.push(T.rule_keywords + ": " + rule.keywords.join(", "));
+    if (rule.intent) parts.push(T.rule_intent + ": " + rule.intent);
+    if (rule.service) parts.push(T.rule_service + ": " + serviceName(rule.service));
+    if (rule.repeats) parts.push(T.rule_repeats + ": " + rule.repeats);
+    return parts.join(" · ");
+  }
+
+  function refreshRuleList() {
+    api("GET", "/rules").then(function (result) {
+      if (!result.ok) return;
+      var list = $("rule-list");
+      list.textContent = "";
+      result.data.forEach(function (rule) {
+        var li = el("li", null);
+        li.appendChild(el("strong", null, rule.title));
+        li.appendChild(el("span", null, ruleSummary(rule)));
+        var remove = el("button", "secondary", T.delete);
+        remove.type = "button";
+        remove.addEventListener("click", function () {
+          api("DELETE", "/rules/" + rule.id).then(refreshRuleList);
+        });
+        li.appendChild(remove);
+        list.appendChild(li);
+      });
+    });
+  }
+
+  if (CONFIG.supervisor) {
+    Object.keys(CONFIG.services || {}).forEach(function (id) {
+      var option = el("option", null, serviceName(id));
+      option.value = id;
+      $("rule-service").appendChild(option);
+    });
+    refreshRuleList();
+    $("rule-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {
+        title: $("rule-title").value.trim(),
+        keywords: $("rule-keywords").value.split(",").map(function (k) { return k.trim(); })
+          .filter(function (k) { return k; }),
+        intent: $("rule-intent").value.trim() || null,
+        service: $("rule-service").value.trim() || null,
+        repeats: parseInt($("rule-repeats").value, 10) || 0
+      };
+      if (!body.title) return;
+      var id = Math.random().toString(16).slice(2, 10);
+      api("PUT", "/rules/" + id, body).then(function (result) {
+        if (!result.ok) return;
+        ["rule-title", "rule-keywords", "rule-intent", "rule-service", "rule-repeats"].forEach(
+          function (field) { $(field).value = ""; });
+        refreshRuleList();
       });
     });
   }

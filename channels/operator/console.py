@@ -5,11 +5,13 @@ audit log (the desk writes it).
 
 - GET/POST /operator/login, POST /operator/logout, GET /operator (the console page)
 - GET /operator/api/queue → [{"conversation_id", "channel", "service", "reason",
-  "waiting_seconds"}]; GET /operator/api/mine → the operator's chats
+  "waiting_seconds", "kind", "call"}] ("call": an incoming call's masked number, IVR keys and
+  what was asked); GET /operator/api/mine → the operator's chats
 - GET /operator/api/conversations/{id} (transcript, what the assistant understood, the masked
   identity, notes), POST …/take, …/messages {"text"}, …/notes {"text"}, …/transfer
   {"operator" | "skill"}, …/close, …/typing; GET …/canned (filled for this conversation)
 - GET /operator/api/canned, PUT/DELETE /operator/api/canned/{id} (supervisors)
+- GET /operator/api/rules, PUT/DELETE /operator/api/rules/{id} (supervisors: hand-off rules)
 - GET /operator/api/callbacks, POST /operator/api/callbacks/{id}/attempts {"answered"}
 - GET /operator/api/colleagues, GET /operator/api/stats and /operator/api/audit (supervisors)
 - WS /operator/ws: the desk's events for this operator; the page sends {"type": "heartbeat"}
@@ -33,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.websockets import WebSocketDisconnect
 
 from bot.catalog import node
+from bot.operators.accounts import ALL_SKILLS
 from bot.operators.canned import SERVICE_VARIABLE, Canned, CannedResponses, fill
 from bot.operators.desk import BROADCAST, GENERAL_SKILL, stream_of
 from bot.operators.sessions import Session, Sessions
@@ -103,6 +106,26 @@ class CannedBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=80)
     text: str = Field(min_length=1, max_length=2000)
+
+
+class RuleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=80)
+    keywords: list[str] = Field(default_factory=list, max_length=20)
+    intent: str | None = Field(default=None, max_length=64)
+    service: str | None = Field(default=None, max_length=64)
+    repeats: int = Field(default=0, ge=0, le=20)
+
+
+def skill_name(skill: str, groups: dict[str, str]) -> str:
+    """A queue's name for people: a service group's, or a center's ("center:<id>")."""
+    kind, _, center = skill.partition(":")
+    if kind == "center" and center:
+        from knowledge.centers import default_centers
+
+        found = next((c for c in default_centers().centers if c.id == center), None)
+        return found.name if found else center
+    return groups.get(skill) or texts().get(f"skill_{skill}", skill)
 
 
 def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIRouter:
@@ -334,13 +357,55 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         await desk.audit.log(session.name, "canned_deleted", detail=canned_id)
         return Response(status_code=204)
 
+    # --- hand-off rules (supervisors) ---------------------------------------------------------
+
+    @router.get("/api/rules")
+    async def rules(request: Request, session: Supervisor) -> list[dict]:
+        from bot.operators.rules import Rules
+
+        return [r.model_dump() for r in await Rules(desk_getter(request).redis).all()]
+
+    @router.put("/api/rules/{rule_id}")
+    async def put_rule(
+        request: Request,
+        body: RuleBody,
+        session: Supervisor,
+        rule_id: str = PathParam(pattern=r"^[a-z0-9-]{1,32}$"),
+    ) -> dict:
+        from pydantic import ValidationError
+
+        from bot.operators.rules import Rule, Rules
+
+        desk = desk_getter(request)
+        try:
+            rule = Rule(id=rule_id, **body.model_dump())
+        except ValidationError as exc:
+            raise HTTPException(422, exc.errors()[0]["msg"]) from None
+        saved = await Rules(desk.redis).put(rule)
+        await desk.audit.log(session.name, "rule_saved", detail=rule_id)
+        return saved.model_dump()
+
+    @router.delete("/api/rules/{rule_id}", status_code=204)
+    async def delete_rule(
+        request: Request,
+        session: Supervisor,
+        rule_id: str = PathParam(pattern=r"^[a-z0-9-]{1,32}$"),
+    ) -> Response:
+        from bot.operators.rules import Rules
+
+        desk = desk_getter(request)
+        if not await Rules(desk.redis).delete(rule_id):
+            raise HTTPException(404, "no such rule")
+        await desk.audit.log(session.name, "rule_deleted", detail=rule_id)
+        return Response(status_code=204)
+
     @router.get("/api/callbacks")
     async def callbacks(request: Request, session: Signed) -> list[dict]:
-        from bot.operators.callbacks import Callbacks, as_json
+        from bot.operators.callbacks import as_json
         from bot.operators.view import mask_phone
 
         desk = desk_getter(request)
-        tasks = [as_json(task) for task in await Callbacks(desk.redis, desk.clock).all()]
+        tasks = [as_json(task) for task in await desk.callbacks.all()]
         for task in tasks:  # the full number is for the operator who calls; the list masks it
             task["phone_masked"] = mask_phone(task["phone"])
         return tasks
@@ -352,10 +417,10 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         session: Signed,
         task_id: str = PathParam(pattern=r"^[a-f0-9]{12}$"),
     ) -> dict:
-        from bot.operators.callbacks import Callbacks, as_json
+        from bot.operators.callbacks import as_json
 
         desk = desk_getter(request)
-        task = await Callbacks(desk.redis, desk.clock).attempt(task_id, session.name, body.answered)
+        task = await desk.callbacks.attempt(task_id, session.name, body.answered)
         if task is None:
             raise HTTPException(404, "no such callback")
         await desk.audit.log(
@@ -371,12 +436,11 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         desk = desk_getter(request)
         online = await desk.queue.online(desk.now_ms())
         groups = node("group")  # a skill is a group of services (the main menu's)
-        skills = sorted({*await desk.queue.skills(), *groups.keys(), GENERAL_SKILL})
+        served = {s for a in await desk.accounts.all() for s in a.skills if s != ALL_SKILLS}
+        skills = sorted({*await desk.queue.skills(), *groups.keys(), GENERAL_SKILL, *served})
         return {
             "operators": [n for n in online if n != session.name],
-            "skills": [
-                {"id": s, "name": groups.get(s) or texts().get(f"skill_{s}", s)} for s in skills
-            ],
+            "skills": [{"id": s, "name": skill_name(s, groups)} for s in skills],
         }
 
     @router.get("/api/stats")

@@ -3,7 +3,8 @@
 `twilio_router(settings, engine_getter, redis_getter, acknowledgements_getter)` is all the
 composition root needs:
 - GET /audio/<key>.wav — the prompts (always on: the simulator plays them too);
-- /webhooks/twilio/voice… (the phone line, and the calls that play notices) and
+- /webhooks/twilio/voice… (the phone line, its callers waiting for live operators, and the
+  calls that play notices) and
   /webhooks/twilio/messaging… — only with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN set; without
   them one log line says the Twilio channels are off;
 - /simulator/ivr — by default only while Twilio is not configured (`simulator_enabled`).
@@ -29,6 +30,7 @@ from channels.twilio.simulator import simulator_router, simulator_voice
 from channels.twilio.texts import words
 from channels.twilio.voice import VoiceChannel
 from channels.twilio.voice_notice import NoticeCalls, notice_call_router
+from channels.twilio.voice_queue import CallQueue, TwilioBridge, queue_router
 from channels.twilio.voice_routes import voice_router
 from channels.twilio.voice_twiml import speech_hints
 
@@ -65,6 +67,18 @@ def build_voice(settings: Settings, messenger: Messenger | None) -> VoiceChannel
     )
 
 
+def build_bridge(settings: Settings) -> TwilioBridge | None:
+    """How an operator who takes a call is put through (None without Twilio)."""
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    return TwilioBridge(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        api_base=settings.twilio_api_base,
+        public_base_url=settings.public_base_url,
+    )
+
+
 def twilio_router(
     settings: Settings,
     engine_getter: Callable[[Request], Any],
@@ -81,6 +95,8 @@ def twilio_router(
         assert settings.twilio_auth_token is not None
         signatures = Signatures(settings.twilio_auth_token)
         router.include_router(voice_router(voice, signatures, base, engine_getter, redis_getter))
+        calls = CallQueue(voice.audio, call_center_number=settings.call_center_number)
+        router.include_router(queue_router(calls, signatures, base, engine_getter))
         messaging = MessagingChannel(conversation_ttl_seconds=settings.conversation_ttl_seconds)
         router.include_router(
             messaging_router(messaging, signatures, base, engine_getter, redis_getter)
@@ -124,4 +140,4 @@ def simulator_enabled(settings: Settings) -> tuple[bool, str]:
     return True, "Twilio is not configured, a demo (DOST_IVR_SIMULATOR=false turns it off)"
 
 
-__all__ = ["twilio_router"]
+__all__ = ["build_bridge", "twilio_router"]

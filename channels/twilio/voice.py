@@ -5,8 +5,10 @@ An incoming call: the caller's number (`From`) identifies the person, so the eng
 "voice:<CallSid>". The welcome invites the caller to say the question; keys are the other way.
 Each step is then speech, a key or nothing (a timeout). Speech goes to the engine as text,
 unless it is an option's own title or a key's name ("iki"). A key means the same in every menu
-(menu.KEYS): 1–4 the options read out, 5 more options, 0 a person (`<Dial>` to
-DOST_CALL_CENTER_NUMBER, after telling the engine's hand-off point), * repeat, # the main menu
+(menu.KEYS): 1–4 the options read out, 5 more options, 0 a person (the engine's hand-off
+point: with live operators on duty it asks first, then the caller waits in their queue,
+voice_queue.py; outside their hours it offers a callback; without them `<Dial>` to
+DOST_CALL_CENTER_NUMBER), * repeat, # the main menu
 (the engine's "main" choice when the menu has one, else its main-menu command), 9 end the call.
 Every engine turn runs in the phone's wording of the core's texts (voice_wording: "say", never
 "type"), and each of its texts is fitted into one prompt on its own audio: a long one is read
@@ -32,6 +34,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.choices import ChoiceId, Pick
 from bot.logs import get_logger
 from bot.messages import ChatEngine, Command, Contact, Inbound, Outbound
 from bot.people import People, Proof
@@ -40,7 +43,7 @@ from channels.twilio import menu, voice_keys, voice_speech, voice_twiml
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.messaging import Messenger
 from channels.twilio.texts import tx
-from channels.twilio.voice_calls import CallRecords
+from channels.twilio.voice_calls import CallRecords, call_events
 from channels.twilio.voice_screen import Reply, Screen, from_engine
 from channels.twilio.voice_twiml import speech_hints
 from channels.twilio.voice_wording import phone_wording
@@ -138,6 +141,8 @@ class VoiceChannel:
                 return await self._render(Reply(screen=screen), base)
             screen.seq = seq + 1
             reply = await handler(call, engine, params, screen, seq)
+            if reply.enqueue is not None:
+                await self._describe_queued(call, engine, params)
             return await self._finish(call, seq, reply, base)
 
     async def _on_gather(
@@ -245,12 +250,29 @@ class VoiceChannel:
         """0: tell the engine's hand-off point (live operators plug in there), then dial."""
         person = next((c.id for c in screen.choices if c.id in menu.PERSON_CHOICES), None)
         reply = await (ask(choice=person) if person else ask(command=Command.PERSON))
+        if reply.enqueue is not None or _asks_about_a_person(reply):
+            return reply  # live operators: consent first, or their hours and a callback
         if not reply.dial:  # the engine did not hear it as a request for a person: 0 still is
             reply = Reply(
                 screen=Screen(seq=screen.seq, choices=screen.choices, can_sms=screen.can_sms),
                 dial=True,
             )
         return reply
+
+    async def _describe_queued(self, call: CallRecords, engine: ChatEngine, params: Params) -> None:
+        """The console's incoming-call card: the masked number, the IVR path, what was asked."""
+        desk = getattr(engine, "desk", None)
+        if desk is None:
+            return
+        events = await call_events(call.redis, call.sid)
+        keys = [str(e["digits"]) for e in events if e.get("kind") == "caller" and e.get("digits")]
+        asked = [str(e["speech"]) for e in events if e.get("kind") == "caller" and e.get("speech")]
+        await desk.describe_call(
+            f"{self.channel}:{call.sid}",
+            caller=_masked(params.get("From", "")),
+            ivr=" → ".join(keys),
+            asked=" / ".join(asked)[-300:],
+        )
 
     async def _pick(
         self, call: CallRecords, ask: Ask, params: Params, screen: Screen, entry: menu.Entry
@@ -293,6 +315,8 @@ class VoiceChannel:
             await call.event("prompt", texts=said)
         if reply.dial:
             await call.event("dial", number=self.call_center)
+        elif reply.enqueue is not None:
+            await call.event("enqueue", queue=reply.enqueue)
         elif reply.goodbye:
             await call.event("hangup")
         return twiml
@@ -307,6 +331,15 @@ async def _turn(engine: ChatEngine, inbound: Inbound) -> list[Outbound]:
     """One engine turn in the phone's wording of the core's texts ("say", never "type")."""
     with phone_wording():
         return await engine.handle(inbound)
+
+
+def _asks_about_a_person(reply: Reply) -> bool:
+    """The engine's answer to "a person" is a question (consent) or the operators' hours with
+    a callback offer: the caller chooses next."""
+    screen = reply.screen
+    picks = {p.pick for c in (screen.choices if screen else [])
+             if (p := ChoiceId.parse(c.id)) is not None}  # fmt: skip
+    return bool(picks & {Pick.HANDOFF_YES, Pick.CALLBACK})
 
 
 def _is_number(caller: str) -> bool:

@@ -11,9 +11,11 @@ from bot.choices import ChoiceId, Pick
 from bot.messages import Choice, Outbound
 
 # Choices that answer a question the engine asked (yes/no, a center, a day, a time, "did you
-# mean"): the caller is in the middle of something, so no "go on or end" after them.
+# mean", "shall I connect you to an operator?", a callback's number and time): the caller is in
+# the middle of something, so no "go on or end" after them.
 QUESTION_PICKS = frozenset({Pick.YES, Pick.NO, Pick.INTENT, Pick.CENTER, Pick.DAY, Pick.TIME,
-                            Pick.MORE_TIMES, Pick.BOOKING, Pick.CANCEL, Pick.MOVE})  # fmt: skip
+                            Pick.MORE_TIMES, Pick.BOOKING, Pick.CANCEL, Pick.MOVE,
+                            Pick.HANDOFF_YES, Pick.HANDOFF_NO, Pick.CALLBACK})  # fmt: skip
 BOOKING_INTENTS = frozenset({"book_slot", "cancel_booking", "reschedule_booking", "my_booking"})
 # Choices that only lead somewhere (groups, services, a service's topics, the main menu).
 NAVIGATION_PICKS = frozenset({Pick.GROUP, Pick.SERVICE, Pick.TOPIC, Pick.CENTERS, Pick.PAGE,
@@ -45,13 +47,14 @@ class Reply(BaseModel):
     final: bool = False  # the last chance: "0 for a person, or the call ends"
     menu_only: bool = False  # the screen's texts were just heard: only the keys again
     dial: bool = False
+    enqueue: str | None = None  # wait in this live operators' queue (skill) instead of dialling
     goodbye: bool = False  # say goodbye and hang up
     whole: str | None = None  # the engine's reply as a screen shows it: by SMS if read briefly
 
 
 def from_engine(replies: list[Outbound], screen: Screen) -> Reply:
     """The engine's replies for the ear (voice.py then fits each text into one prompt), a
-    hand-off dials, the core's hang-up says goodbye."""
+    hand-off dials (or waits in the live operators' queue), the core's hang-up says goodbye."""
     if not replies:  # the engine saw this message already: the current prompt again
         return Reply(screen=screen)
     # A hand-off's own text is for chats ("call 142"): the caller is put through instead. The
@@ -69,6 +72,9 @@ def from_engine(replies: list[Outbound], screen: Screen) -> Reply:
         can_sms=screen.can_sms,
         tail=_tail(replies, choices) if mode == "menu" else None,
     )
+    queued = next((o.handoff.queue for o in replies if o.handoff and o.handoff.queue), None)
+    if queued is not None:  # live operators: the caller waits in their queue
+        return Reply(screen=new, enqueue=queued, whole=whole)
     if any(o.handoff is not None for o in replies):
         return Reply(screen=new, dial=True, whole=whole)
     if any(o.hangup for o in replies):  # the core ended the conversation: the call's own goodbye

@@ -1,14 +1,15 @@
 """A step's `Reply` as TwiML. Every prompt is `<Play>` of an Azerbaijani audio file (audio.py;
 `<Say>` only when it cannot be made) inside one `<Gather input="dtmf speech" language="az-AZ">`,
-so a caller can interrupt, with hints for the speech recogniser; a transfer is `<Dial>`, the end
-`<Hangup>`. Every action URL carries the `seq` of the step it answers."""
+so a caller can interrupt, with hints for the speech recogniser; a transfer is `<Dial>`, waiting
+for a live operator `<Enqueue>` (voice_queue.py), the end `<Hangup>`. Every action URL carries
+the `seq` of the step it answers."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Enqueue, Gather, VoiceResponse
 
 from channels.twilio import menu, voice_keys
 from channels.twilio.audio import AudioPrompts
@@ -53,14 +54,7 @@ async def render(
     said = [] if said is None else said
 
     async def speak(target, texts: Sequence[str]) -> None:
-        spoken = [s for s in (speakable(text) for text in texts) if s]
-        keys = await asyncio.gather(*(audio.ensure(s) for s in spoken))  # rendered in threads
-        for text, key in zip(spoken, keys, strict=True):
-            said.append(text)
-            if key is not None:
-                target.play(f"{base}/audio/{key}.wav")
-            else:
-                target.say(text, language=SAY_FALLBACK_LANGUAGE)
+        await play(target, texts, audio=audio, base=base, said=said)
 
     screen = reply.screen
     if reply.goodbye:
@@ -77,6 +71,9 @@ async def render(
             method="POST",
             timeout=DIAL_TIMEOUT_SECONDS,
         )
+    elif reply.enqueue is not None:
+        await speak(response, [*reply.prefix, tx("voice.queue_joined")])
+        response.append(enqueue(reply.enqueue, base))
     elif screen is not None:
         action = f"{base}/webhooks/twilio/voice/gather?seq={screen.seq}"
         gather = _gather(screen, action, hints)
@@ -84,6 +81,37 @@ async def render(
         response.append(gather)
         response.redirect(action, method="POST")  # if Twilio ever falls through the Gather
     return str(response)
+
+
+async def play(
+    target, texts: Sequence[str], *, audio: AudioPrompts, base: str, said: list[str]
+) -> None:
+    """Each text as a `<Play>` of its audio into `target` (`<Say>` when it cannot be made)."""
+    spoken = [s for s in (speakable(text) for text in texts) if s]
+    keys = await asyncio.gather(*(audio.ensure(s) for s in spoken))  # rendered in threads
+    for text, key in zip(spoken, keys, strict=True):
+        said.append(text)
+        if key is not None:
+            target.play(f"{base}/audio/{key}.wav")
+        else:
+            target.say(text, language=SAY_FALLBACK_LANGUAGE)
+
+
+def queue_name(skill: str) -> str:
+    """The Twilio queue of an operators' skill (a service group, a center, "general")."""
+    return f"dost-{skill}"[:64]
+
+
+def enqueue(skill: str, base: str) -> Enqueue:
+    """Hold the caller in the skill's queue: the wait URL tells them where they stand each
+    loop; the action hears how waiting ended (bridged, hung up, left for a callback)."""
+    return Enqueue(
+        queue_name(skill),
+        action=f"{base}/webhooks/twilio/voice/queue/result",
+        method="POST",
+        wait_url=f"{base}/webhooks/twilio/voice/queue/wait",
+        wait_url_method="POST",
+    )
 
 
 def prompts(reply: Reply, screen: Screen) -> list[str]:

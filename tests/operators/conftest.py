@@ -22,6 +22,10 @@ class RecordingLine:
     async def typing(self, conversation_id: str) -> None:
         self.typed.append(conversation_id)
 
+    async def send_to(self, channel: str, address: str, message: Outbound) -> bool:
+        self.sent.append((f"{channel}:{address}", message))
+        return True
+
     def to(self, conversation_id: str) -> list[Outbound]:
         return [m for c, m in self.sent if c == conversation_id]
 

@@ -21,6 +21,7 @@ PASSWORD = "uzun-bir-parol-1"
 SAMPLE = {
     "conversation_id": "web:abcdefgh12",
     "canned_id": "greeting",
+    "rule_id": "complaints",
     "task_id": "a" * 12,
     "name": "console.js",
 }
@@ -203,7 +204,9 @@ def test_a_hand_off_through_the_console(client: TestClient) -> None:
     csrf = login(client, "ayla")
     headers = {"X-CSRF-Token": csrf}
     [item] = client.get("/operator/api/queue").json()
-    assert set(item) == {"conversation_id", "channel", "service", "reason", "waiting_seconds"}
+    assert set(item) == {"conversation_id", "channel", "service", "reason", "waiting_seconds",
+                         "kind", "call"}  # fmt: skip
+    assert item["kind"] == "chat" and item["call"] is None
     assert item["conversation_id"] == f"web:{conversation}" and item["service"] == "02-04-10-00"
 
     with client.websocket_connect("/operator/ws") as socket:

@@ -44,6 +44,8 @@ async def test_consent_then_queue_then_operator_then_rating(
         "service": "02-04-10-00",
         "reason": "asked",
         "waiting_seconds": 0,
+        "kind": "chat",
+        "call": None,
     }
 
     async with Push(desk.redis).subscribe("operator:ayla") as console:
