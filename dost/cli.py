@@ -111,6 +111,18 @@ def _report(args: argparse.Namespace) -> int:
     return report(args.since, args.json)
 
 
+def _export_rasa(args: argparse.Namespace) -> int:
+    from dost.commands.rasa import export
+
+    return export(args.dir, args.action_server_url)
+
+
+def _rasa_actions(args: argparse.Namespace) -> int:
+    from dost.commands.rasa import actions
+
+    return actions(args.host, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -189,8 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     oadd = osub.add_parser("add", help="add an operator (or reset one); the password from stdin")
     oadd.add_argument("name")
     oadd.add_argument("--role", choices=["operator", "supervisor"], default="operator")
-    oadd.add_argument("--skill", action="append", metavar="GROUP",
-                      help="a service group they serve (repeat it; default: every one)")
+    oadd.add_argument(
+        "--skill",
+        action="append",
+        metavar="GROUP",
+        help="a service group they serve (repeat it; default: every one)",
+    )
     oadd.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     oadd.add_argument("--phone", default=None, help="their number or SIP address, for calls")
     oadd.set_defaults(func=_operators_add)
@@ -201,6 +217,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", metavar="YYYY-MM-DD", default=None)
     report.add_argument("--json", action="store_true")
     report.set_defaults(func=_report)
+
+    export = sub.add_parser("export", help="the knowledge base in other assistants' formats")
+    xsub = export.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
+    xrasa = xsub.add_parser("rasa", help="a Rasa 3.1 project (NLU data, domain, rules, config)")
+    xrasa.add_argument("dir", metavar="DIR")
+    xrasa.add_argument(
+        "--action-server-url",
+        default="http://localhost:5055/webhook",
+        help="written to endpoints.yml (default: dost rasa-actions locally)",
+    )
+    xrasa.set_defaults(func=_export_rasa)
+
+    ractions = sub.add_parser("rasa-actions", help="the Rasa action server (the 'rasa' extra)")
+    ractions.add_argument("--host", default="127.0.0.1")
+    ractions.add_argument("--port", type=int, default=5055)
+    ractions.set_defaults(func=_rasa_actions)
 
     nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
     nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)
