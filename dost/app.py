@@ -28,6 +28,7 @@ from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from channels.web_push import web_push_router
 from dost import api_events, api_v1
+from dost.nlu_backend import configured_nlu
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings), desk=app.state.desk,
             acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
+            nlu=configured_nlu(settings),
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
         timers = asyncio.create_task(run_expiry(app.state.desk))
