@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     )
     rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")
     rasa_timeout_seconds: float = Field(default=2.0, validation_alias="RASA_TIMEOUT")
+    rasa_token: str | None = Field(default=None, validation_alias="RASA_TOKEN")  # its --auth-token
 
     # How long a conversation's state and transcript live without activity.
     conversation_ttl_seconds: int = Field(

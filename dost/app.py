@@ -28,7 +28,6 @@ from channels.twilio import twilio_router
 from channels.web import web_chat_router
 from channels.web_push import web_push_router
 from dost import api_events, api_v1
-from dost.nlu_backend import configured_nlu
 from dost.senders import sender_channels, senders_factory
 from dost.sms import build_send_sms
 from knowledge.centers import default_centers
@@ -41,6 +40,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from dost.interop import configured_nlu, resume_rasa_on_close
+
         embedded: EmbeddedRedis | None = None
         url = settings.redis_url
         if not url:
@@ -58,12 +59,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         # channel through the delivery senders.
         line_senders = senders_factory(settings)(app.state.redis)
         app.state.desk = build_desk(app.state.redis, settings, clock, line_senders)
+        resume_rasa_on_close(app.state.desk, settings)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings), desk=app.state.desk,
             acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
-            nlu=configured_nlu(settings),
+            nlu=configured_nlu(settings),  # NLU_BACKEND: built-in, or Rasa in front of it
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
         timers = asyncio.create_task(run_expiry(app.state.desk))

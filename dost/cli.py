@@ -201,12 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     oadd = osub.add_parser("add", help="add an operator (or reset one); the password from stdin")
     oadd.add_argument("name")
     oadd.add_argument("--role", choices=["operator", "supervisor"], default="operator")
-    oadd.add_argument(
-        "--skill",
-        action="append",
-        metavar="GROUP",
-        help="a service group they serve (repeat it; default: every one)",
-    )
+    oadd.add_argument("--skill", action="append", metavar="GROUP",
+                      help="a service group they serve (repeat it; default: every one)")
     oadd.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     oadd.add_argument("--phone", default=None, help="their number or SIP address, for calls")
     oadd.set_defaults(func=_operators_add)
@@ -217,6 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", metavar="YYYY-MM-DD", default=None)
     report.add_argument("--json", action="store_true")
     report.set_defaults(func=_report)
+
+    nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
+    nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)
+    nparse = nsub.add_parser("parse", help="one utterance per stdin line -> one JSON line")
+    nparse.set_defaults(func=_nlu_parse)
+    neval = nsub.add_parser("eval", help="accuracy on a TSV (text, intent, service) vs a baseline")
+    neval.add_argument("file", metavar="FILE.tsv")
+    neval.set_defaults(func=_nlu_eval)
 
     export = sub.add_parser("export", help="the knowledge base in other assistants' formats")
     xsub = export.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
@@ -233,14 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
     ractions.add_argument("--host", default="127.0.0.1")
     ractions.add_argument("--port", type=int, default=5055)
     ractions.set_defaults(func=_rasa_actions)
-
-    nlu = sub.add_parser("nlu", help="parse utterances and evaluate the NLU")
-    nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)
-    nparse = nsub.add_parser("parse", help="one utterance per stdin line -> one JSON line")
-    nparse.set_defaults(func=_nlu_parse)
-    neval = nsub.add_parser("eval", help="accuracy on a TSV (text, intent, service) vs a baseline")
-    neval.add_argument("file", metavar="FILE.tsv")
-    neval.set_defaults(func=_nlu_eval)
     return parser
 
 

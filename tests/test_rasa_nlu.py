@@ -11,7 +11,7 @@ import structlog
 
 from bot.config import Settings
 from bot.messages import Inbound
-from dost.nlu_backend import configured_nlu
+from dost.interop import configured_nlu
 from interop.rasa.nlu_backend import RasaNLU, rasa_nlu
 from tests.rasa_fake import FakeRasa, rasa_parse
 
@@ -49,8 +49,14 @@ def backend(rasa: FakeRasa, nlu, ticks: Ticks) -> Iterator[RasaNLU]:
 
 
 def test_rasa_decides_intent_and_service(rasa: FakeRasa, backend: RasaNLU) -> None:
-    entity = {"entity": "service", "value": SELF_EMPLOYMENT, "start": 0, "end": 14,
-              "confidence_entity": 0.97, "extractor": "DIETClassifier"}  # fmt: skip
+    entity = {
+        "entity": "service",
+        "value": SELF_EMPLOYMENT,
+        "start": 0,
+        "end": 14,
+        "confidence_entity": 0.97,
+        "extractor": "DIETClassifier",
+    }
     rasa.parse = lambda text: rasa_parse(text, "ask_fee", 0.91, [entity])
     parsed = backend.parse("özünüməşğulluq sabah saat 10-da")
     assert rasa.requests == [("/model/parse", {"text": "özünüməşğulluq sabah saat 10-da"})]
@@ -80,8 +86,10 @@ def test_a_page_subject_is_the_subject(rasa: FakeRasa, backend: RasaNLU) -> None
 
 
 def test_rasas_fallback_intent_is_a_low_confidence(rasa: FakeRasa, backend: RasaNLU) -> None:
-    rasa.parse = lambda text: {**rasa_parse(text, "ask_fee", 0.3),
-                               "intent": {"name": "nlu_fallback", "confidence": 0.7}}  # fmt: skip
+    rasa.parse = lambda text: {
+        **rasa_parse(text, "ask_fee", 0.3),
+        "intent": {"name": "nlu_fallback", "confidence": 0.7},
+    }
     parsed = backend.parse("hmm")
     assert parsed["intent"]["name"] == "ask_fee"
     assert parsed["intent"]["confidence"] < backend.threshold  # the dialogue asks again
@@ -144,10 +152,12 @@ async def test_the_assistant_answers_with_rasa_down(redis_url: str, nlu, clock) 
     try:
         with structlog.testing.capture_logs() as logs:
             question = "özünüməşğulluq üçün hansı sənədlər lazımdır"
-            first = await engine.handle(Inbound(conversation_id="web:r1", channel="web",
-                                                text=question))  # fmt: skip
-            second = await engine.handle(Inbound(conversation_id="web:r2", channel="web",
-                                                 text="salam"))  # fmt: skip
+            first = await engine.handle(
+                Inbound(conversation_id="web:r1", channel="web", text=question)
+            )
+            second = await engine.handle(
+                Inbound(conversation_id="web:r2", channel="web", text="salam")
+            )
     finally:
         await client.aclose()
         backend.close()

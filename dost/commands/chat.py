@@ -22,7 +22,7 @@ def run(as_json: bool) -> int:
 
 async def _chat(url: str, settings, as_json: bool) -> int:
     from bot.engine import build_engine
-    from dost.nlu_backend import configured_nlu
+    from dost.interop import configured_nlu
     from dost.sms import build_send_sms
 
     redis = connect(url)

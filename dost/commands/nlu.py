@@ -9,7 +9,7 @@ from bot.config import get_settings
 
 
 def parse_stdin() -> int:
-    from dost.nlu_backend import configured_nlu
+    from dost.interop import configured_nlu
 
     nlu = configured_nlu(get_settings())
     for line in sys.stdin:

@@ -59,7 +59,7 @@ async def _poll(url: str, settings: Settings) -> None:
     from bot.reminders import Reminders
     from bot.worker import arq_pool, build_worker
     from channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
-    from dost.nlu_backend import configured_nlu
+    from dost.interop import configured_nlu
     from dost.senders import sender_channels, senders_factory
     from dost.sms import build_send_sms
 
