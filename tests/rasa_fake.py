@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 
 def rasa_parse(
@@ -50,17 +50,16 @@ class FakeRasa:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null")
-                fake.requests.append((self.path, body))
+                fake.requests.append((self.path, body))  # the query string too
+                path = urlsplit(self.path).path
                 if fake.delay:
                     time.sleep(fake.delay)
                 if fake.status != 200:
                     self._reply(fake.status, {"error": "failing on purpose"})
-                elif self.path == "/model/parse":
+                elif path == "/model/parse":
                     self._reply(200, fake.parse(body["text"]))
-                elif self.path.startswith("/conversations/") and self.path.endswith(
-                    "/tracker/events"
-                ):
-                    conversation = unquote(self.path.split("/")[2])
+                elif path.startswith("/conversations/") and path.endswith("/tracker/events"):
+                    conversation = unquote(path.split("/")[2])
                     posted = body if isinstance(body, list) else [body]
                     fake.events.setdefault(conversation, []).extend(posted)
                     self._reply(200, {"sender_id": conversation, "events": posted})
