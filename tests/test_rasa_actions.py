@@ -23,13 +23,15 @@ from bot.booking.slots import SlotCalendar  # noqa: E402
 from bot.booking.store import BookingStore  # noqa: E402
 from bot.catalog import t  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.flows.compiler import topics  # noqa: E402
 from bot.identity import number_request  # noqa: E402
 from bot.operators.desk import build_desk, waiting_text  # noqa: E402
 from bot.people import Proof  # noqa: E402
 from bot.redis_conn import connect  # noqa: E402
 from dost.interop import resume_rasa_on_close  # noqa: E402
 from interop.rasa.actions import Core, build_app  # noqa: E402
-from interop.rasa.replies import passport_replies  # noqa: E402
+from interop.rasa.export import ACTIONS  # noqa: E402
+from interop.rasa.replies import answered_topics, passport_replies  # noqa: E402
 from knowledge.centers import default_centers  # noqa: E402
 from knowledge.pages import default_page_knowledge  # noqa: E402
 from knowledge.store import default_passports  # noqa: E402
@@ -147,6 +149,23 @@ def post(server: str, call: dict[str, Any]) -> dict[str, Any]:
     response = httpx.post(f"{server}/webhook", json=call, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def test_it_serves_exactly_the_actions_the_export_declares(server: str) -> None:
+    listed = httpx.get(f"{server}/actions", timeout=30).json()
+    assert sorted(a["name"] for a in listed) == sorted(ACTIONS)
+
+
+@pytest.mark.parametrize("topic", answered_topics())
+@pytest.mark.parametrize("service", sorted(default_passports()))
+def test_every_passport_topic_is_answered_as_the_assistant_does(
+    server: str, service: str, topic: str
+) -> None:
+    intent = topics()[topic].intent
+    call = action_call("action_answer_topic", t(f"topic.{topic}"), intent, {"service": service})
+    result = post(server, call)
+    expected = passport_replies(default_passports()[service], default_page_knowledge(), topic)
+    assert [r["text"] for r in result["responses"]] == [r.shown_text for r in expected]
 
 
 def test_the_answer_is_the_assistants(server: str) -> None:

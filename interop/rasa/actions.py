@@ -45,6 +45,7 @@ from interop.rasa.export import (
     ACTION_BOOK,
     ACTION_HANDOFF,
     ACTION_LOOKUP,
+    ACTION_VERIFY,
     SERVICE,
 )
 from interop.rasa.replies import page_replies, passport_replies
@@ -54,7 +55,6 @@ from nlu.normalize import fold
 log = get_logger("dost.rasa.actions")
 
 CHANNEL = "rasa"
-ACTION_VERIFY = "action_verify_phone"
 CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
 

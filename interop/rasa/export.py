@@ -48,7 +48,8 @@ ACTION_ANSWER = "action_answer_topic"
 ACTION_BOOK = "action_book_slot"
 ACTION_LOOKUP = "action_lookup_booking"
 ACTION_HANDOFF = "action_request_handoff"
-ACTIONS = (ACTION_ANSWER, ACTION_BOOK, ACTION_LOOKUP, ACTION_HANDOFF)
+ACTION_VERIFY = "action_verify_phone"
+ACTIONS = (ACTION_ANSWER, ACTION_BOOK, ACTION_LOOKUP, ACTION_HANDOFF, ACTION_VERIFY)
 # Intents answered by an action or a fixed text rather than a topic's response.
 INTENT_ACTIONS = {
     "book_slot": ACTION_BOOK,
