@@ -95,7 +95,7 @@ def test_rasas_fallback_intent_is_a_low_confidence(rasa: FakeRasa, backend: Rasa
     assert parsed["intent"]["confidence"] < backend.threshold  # the dialogue asks again
 
 
-@pytest.mark.parametrize("failure", ["down", "error", "slow"])
+@pytest.mark.parametrize("failure", ["down", "error", "slow", "foreign"])
 def test_an_outage_falls_back_with_one_warning_and_one_recovery(
     rasa: FakeRasa, backend: RasaNLU, nlu, ticks: Ticks, failure: str
 ) -> None:
@@ -104,6 +104,8 @@ def test_an_outage_falls_back_with_one_warning_and_one_recovery(
         rasa.stop()
     elif failure == "error":
         rasa.status = 500
+    elif failure == "foreign":  # a body that is not Rasa's
+        rasa.parse = lambda text: {"intent": {"name": "thanks"}, "intent_ranking": [{}]}
     else:
         rasa.delay = 1.0  # over the 0.5 s timeout
     with structlog.testing.capture_logs() as logs:
@@ -115,6 +117,7 @@ def test_an_outage_falls_back_with_one_warning_and_one_recovery(
         if failure == "down":
             rasa.start()
         rasa.status, rasa.delay = 200, 0.0
+        rasa.parse = lambda text: rasa_parse(text, "thanks", 0.99)
         ticks.now += 30
         back = backend.parse("sənədlər hansılardır")
         again = backend.parse("çox sağ olun")

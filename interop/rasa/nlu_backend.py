@@ -69,15 +69,15 @@ class RasaNLU:
         if self.down_since is not None and self.monotonic() < self.retry_at:
             return parsed
         try:
-            answer = self._ask(text)
-        except RasaUnavailable as error:
-            self._failed(str(error))
+            merged = self._merged(parsed, self._ask(text))
+        except (RasaUnavailable, KeyError, TypeError, ValueError) as error:  # or a foreign body
+            self._failed(f"{type(error).__name__}: {error}")
             return parsed
         if self.down_since is not None:
             log.info("rasa NLU answers again", url=self.url,
                      outage_seconds=round(self.monotonic() - self.down_since, 1))  # fmt: skip
             self.down_since = None
-        return self._merged(parsed, answer)
+        return merged
 
     def _ask(self, text: str) -> dict[str, Any]:
         try:
@@ -85,7 +85,7 @@ class RasaNLU:
             response.raise_for_status()
             answer = response.json()
         except (httpx.HTTPError, ValueError) as error:
-            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
         if not isinstance(answer, dict) or not isinstance(answer.get("intent"), dict):
             raise RasaUnavailable("the answer has no intent")
         return answer
