@@ -202,7 +202,7 @@ class BookSlot(CoreAction):
                                                  conversation=conversation_of(tracker))  # fmt: skip
         except AlreadyBooked as error:
             held = await engine.bookings.get(error.code)
-            summary = booking_flow._summary(held) if held else error.code
+            summary = booking_flow.summary_of(held) if held else error.code
             dispatcher.utter_message(text=t("booking.already", summary=summary))
             return []
         except SlotFull:
@@ -215,8 +215,8 @@ class BookSlot(CoreAction):
         except BookingError:
             dispatcher.utter_message(text=t("answer.booking_unavailable"))
             return []
-        reminders = await booking_flow._reminders_text(booking)
-        dispatcher.utter_message(text=booking_flow._booked_text(booking, reminders),
+        reminders = await booking_flow.reminders_text(booking)
+        dispatcher.utter_message(text=booking_flow.booked_text(booking, reminders),
                                  json_message={"booking": _public(booking)})  # fmt: skip
         return [SlotSet("booking_code", booking.code)]
 
@@ -240,7 +240,7 @@ class LookupBooking(CoreAction):
         if not active:
             dispatcher.utter_message(text=t("booking.none_active"))
             return []
-        items = "\n".join(booking_flow._item(b) for b in active)
+        items = "\n".join(booking_flow.item_of(b) for b in active)
         shown = {"bookings": [_public(b) for b in active]}
         dispatcher.utter_message(text=t("booking.your_bookings", items=items), json_message=shown)
         return []
