@@ -288,9 +288,9 @@ def build_engine(
     reminders: Reminders | None = None,
     clock: Clock = SYSTEM_CLOCK,
     send_sms: SendSms | None = None,
+    nlu: Any | None = None,
     desk: Desk | None = None,
     acknowledgements: Acknowledgements | None = None,
-    nlu: Any | None = None,
 ) -> Engine:
     """The engine over the packaged knowledge base and the cached NLU model (or `nlu`, another
     backend the composition root chose), on the real time unless given another clock; with

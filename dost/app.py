@@ -59,15 +59,15 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         # channel through the delivery senders.
         line_senders = senders_factory(settings)(app.state.redis)
         app.state.desk = build_desk(app.state.redis, settings, clock, line_senders)
-        resume_rasa_on_close(app.state.desk, settings)
         # Trains the NLU model on first start (a few seconds), then loads it from the cache.
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings), desk=app.state.desk,
-            acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
             nlu=configured_nlu(settings),  # NLU_BACKEND: built-in, or Rasa in front of it
+            acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
+        resume_rasa_on_close(app.state.desk, settings)  # a chat Rasa handed over goes back
         timers = asyncio.create_task(run_expiry(app.state.desk))
         worker = None
         if settings.inprocess_worker:
