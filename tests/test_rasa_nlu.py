@@ -167,3 +167,36 @@ async def test_the_assistant_answers_with_rasa_down(redis_url: str, nlu, clock) 
     assert "sənəd" in first[0].text and first[0].service == SELF_EMPLOYMENT
     assert second and second[0].text
     assert len([e for e in logs if "rasa" in e["event"]]) == 1
+
+
+@pytest.mark.parametrize("rasa_up", [True, False])
+def test_the_service_with_nlu_backend_rasa(
+    rasa: FakeRasa, redis_url: str, data_dir, rasa_up: bool
+) -> None:
+    """`dost serve`'s app as configured: Rasa's intent when it answers; down, the built-in
+    NLU's answer and one warning however many messages."""
+    from fastapi.testclient import TestClient
+
+    from dost.app import create_app
+
+    rasa.parse = lambda text: rasa_parse(text, "thanks", 0.99)
+    if not rasa_up:
+        rasa.stop()
+    settings = Settings(
+        REDIS_URL=redis_url,
+        DOST_DATA_DIR=data_dir,
+        NLU_BACKEND="rasa",
+        RASA_URL=rasa.url,
+        RASA_TIMEOUT=0.5,
+    )
+    question = "özünüməşğulluq üçün hansı sənədlər lazımdır"
+    with structlog.testing.capture_logs() as logs, TestClient(create_app(settings)) as client:
+        answers = [
+            client.post("/api/v1/chat", json={"conversation_id": f"rasa-web-{n}", "text": question})
+            for n in range(3)
+        ]
+    assert all(a.status_code == 200 for a in answers)
+    intents = {a.json()["intent"] for a in answers}
+    assert intents == ({"thanks"} if rasa_up else {"ask_documents"})
+    warned = [e for e in logs if e["log_level"] == "warning" and "rasa" in e["event"]]
+    assert len(warned) == (0 if rasa_up else 1)
