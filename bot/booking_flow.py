@@ -248,7 +248,7 @@ class BookingDialogue:
             if kept is None or not kept.is_active:  # gone meanwhile (cancelled elsewhere)
                 turn.say(t("booking.none_active"))
                 return
-            turn.say(t("booking.cancel_kept", summary=self._summary(kept)),
+            turn.say(t("booking.cancel_kept", summary=self.summary_of(kept)),
                      [choice(Pick.MOVE, t("booking.reschedule_choice"), kept.code),
                       choice(Pick.MAIN, t("menu.back"))])  # fmt: skip
 
@@ -387,15 +387,15 @@ class BookingDialogue:
         except AlreadyBooked as exc:
             await self.abandon(state)
             existing = await self.store.get(exc.code)
-            summary = self._summary(existing) if existing else exc.code
+            summary = self.summary_of(existing) if existing else exc.code
             turn.say(t("booking.already", summary=summary), self._manage_choices(exc.code))
             return
         state.booking = None
         state.service = booking.service  # what the offers to go on are about
-        text = self._booked_text(booking, await self._reminders_text(booking))
+        text = self.booked_text(booking, await self.reminders_text(booking))
         turn.say(f"{text}\n\n{t('booking.go_on')}", self._go_on_choices("book", booking.service))
 
-    async def _reminders_text(self, booking: Booking) -> str:
+    async def reminders_text(self, booking: Booking) -> str:
         """Only the reminders that will really go out are promised."""
         reminders = getattr(self.store, "reminders", None)
         hours = await reminders.promised(booking) if reminders is not None else []
@@ -406,7 +406,7 @@ class BookingDialogue:
         joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} {also} {shown[-1]}"
         return t("booking.reminders_promised", hours=joined)
 
-    def _booked_text(self, booking: Booking, reminders: str) -> str:
+    def booked_text(self, booking: Booking, reminders: str) -> str:
         center = self.centers.get(booking.center)
         passport = self.passports[booking.service]
         text = t("booking.booked", code=booking.code, center=center.name,
@@ -438,20 +438,20 @@ class BookingDialogue:
             return
         if p.purpose == "lookup":
             state.booking = None
-            items = "\n".join(self._item(b) for b in bookings)
+            items = "\n".join(self.item_of(b) for b in bookings)
             choices = [c for b in bookings for c in self._manage_choices(b.code)][:9]
             turn.say(t("booking.your_bookings", items=items), choices)
             return
         if len(bookings) > 1 and not p.code:
             p.step = "pick"
-            choices = [choice(Pick.BOOKING, self._summary(b), b.code) for b in bookings]
+            choices = [choice(Pick.BOOKING, self.summary_of(b), b.code) for b in bookings]
             turn.say(t("booking.which_booking"), choices)
             return
         booking = bookings[0]
         p.code, p.service, p.center = booking.code, booking.service, booking.center
         if p.purpose == "cancel":
             p.step = "cancel_confirm"
-            turn.say(t("booking.ask_cancel", summary=self._summary(booking)),
+            turn.say(t("booking.ask_cancel", summary=self.summary_of(booking)),
                      [choice(Pick.YES, t("choice.affirm")),
                       choice(Pick.NO, t("choice.deny"))])  # fmt: skip
             return
@@ -604,10 +604,10 @@ class BookingDialogue:
             choice(Pick.MOVE, f"{move} ({code})", code),
         ]
 
-    def _summary(self, b: Booking) -> str:
-        return self._item(b)[2:]
+    def summary_of(self, b: Booking) -> str:
+        return self.item_of(b)[2:]
 
-    def _item(self, b: Booking) -> str:
+    def item_of(self, b: Booking) -> str:
         return t("booking.item", code=b.code, service=self.passports[b.service].display_name,
                  center=self.centers.get(b.center).name, day=format_date(b.start.date()),
                  time=b.start.strftime("%H:%M"))  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,8 +46,14 @@ class Settings(BaseSettings):
     # (a newcomer's demo); true or false decide it either way.
     ivr_simulator: bool | None = Field(default=None, validation_alias="DOST_IVR_SIMULATOR")
 
-    nlu_backend: str = Field(default="builtin", validation_alias="NLU_BACKEND")
+    # "rasa": intents from a Rasa server's POST {RASA_URL}/model/parse, the built-in NLU when
+    # it fails (interop/rasa). RASA_URL is also the tracker a Rasa hand-off is resumed on.
+    nlu_backend: Literal["builtin", "rasa"] = Field(
+        default="builtin", validation_alias="NLU_BACKEND"
+    )
     rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")
+    rasa_timeout_seconds: float = Field(default=2.0, validation_alias="RASA_TIMEOUT")
+    rasa_token: str | None = Field(default=None, validation_alias="RASA_TOKEN")  # its --auth-token
 
     # How long a conversation's state and transcript live without activity.
     conversation_ttl_seconds: int = Field(

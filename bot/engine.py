@@ -318,20 +318,21 @@ def build_engine(
     reminders: Reminders | None = None,
     clock: Clock = SYSTEM_CLOCK,
     send_sms: SendSms | None = None,
+    nlu: Any | None = None,
     desk: Desk | None = None,
     acknowledgements: Acknowledgements | None = None,
     unproven_transcript_ttl: int = UNPROVEN_TRANSCRIPT_SECONDS,
 ) -> Engine:
-    """The engine over the packaged knowledge base and the cached NLU model, on the real time
-    unless given another clock; with `reminders`, every booking change keeps its reminder jobs
-    in step."""
+    """The engine over the packaged knowledge base and the cached NLU model (or `nlu`, another
+    backend the composition root chose), on the real time unless given another clock; with
+    `reminders`, every booking change keeps its reminder jobs in step."""
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
     from nlu.pipeline import build_nlu
 
     return Engine(
         redis,
-        build_nlu(cache_dir),
+        nlu if nlu is not None else build_nlu(cache_dir),
         default_passports(),
         default_centers(),
         ttl_seconds=ttl_seconds,

@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from dost.interop import configured_nlu, resume_rasa_on_close
+
         embedded: EmbeddedRedis | None = None
         url = settings.redis_url
         if not url:
@@ -71,10 +73,12 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         app.state.engine = build_engine(
             app.state.redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
             clock, send_sms=build_send_sms(settings), desk=app.state.desk,
+            nlu=configured_nlu(settings),  # NLU_BACKEND: built-in, or Rasa in front of it
             acknowledgements=Acknowledgements(app.state.redis, app.state.arq, clock),
             unproven_transcript_ttl=settings.unproven_transcript_ttl_seconds,
         )  # fmt: skip
         app.state.service_names = {sid: f.name for sid, f in app.state.engine.flows.items()}
+        resume_rasa_on_close(app.state.desk, settings)  # a chat Rasa handed over goes back
         timers = asyncio.create_task(run_expiry(app.state.desk))
         supervisor = None
         if settings.inprocess_worker:

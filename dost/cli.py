@@ -111,6 +111,18 @@ def _report(args: argparse.Namespace) -> int:
     return report(args.since, args.json)
 
 
+def _export_rasa(args: argparse.Namespace) -> int:
+    from dost.commands.rasa import export
+
+    return export(args.dir, args.action_server_url)
+
+
+def _rasa_actions(args: argparse.Namespace) -> int:
+    from dost.commands.rasa import actions
+
+    return actions(args.host, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dost", description="DOST Assistant: the citizens' assistant for DOST centers."
@@ -213,6 +225,22 @@ def build_parser() -> argparse.ArgumentParser:
     neval = nsub.add_parser("eval", help="accuracy on a TSV (text, intent, service) vs a baseline")
     neval.add_argument("file", metavar="FILE.tsv")
     neval.set_defaults(func=_nlu_eval)
+
+    export = sub.add_parser("export", help="the knowledge base in other assistants' formats")
+    xsub = export.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
+    xrasa = xsub.add_parser("rasa", help="a Rasa 3.1 project (NLU data, domain, rules, config)")
+    xrasa.add_argument("dir", metavar="DIR")
+    xrasa.add_argument(
+        "--action-server-url",
+        default="http://localhost:5055/webhook",
+        help="written to endpoints.yml (default: dost rasa-actions locally)",
+    )
+    xrasa.set_defaults(func=_export_rasa)
+
+    ractions = sub.add_parser("rasa-actions", help="the Rasa action server (the 'rasa' extra)")
+    ractions.add_argument("--host", default="127.0.0.1")
+    ractions.add_argument("--port", type=int, default=5055)
+    ractions.set_defaults(func=_rasa_actions)
     return parser
 
 

@@ -27,18 +27,19 @@ apt_install() {
     >/dev/null
 }
 
-# venv_from_lock LOCKFILE: .venv with exactly the locked versions, then this project (editable).
+# venv_from_lock LOCKFILE [DIR]: DIR (default .venv) with exactly the locked versions, then this
+# project (editable).
 venv_from_lock() {
-  local lock=$1
-  if [ ! -x .venv/bin/python ]; then
-    step "virtualenv .venv (python3 -m venv)"
-    python3 -m venv .venv
+  local lock=$1 venv=${2:-.venv}
+  if [ ! -x "$venv/bin/python" ]; then
+    step "virtualenv $venv (python3 -m venv)"
+    python3 -m venv "$venv"
   fi
-  if ! .venv/bin/uv --version 2>/dev/null | grep -q "uv $UV_VERSION"; then
+  if ! "$venv/bin/uv" --version 2>/dev/null | grep -q "uv $UV_VERSION"; then
     step "installer uv $UV_VERSION (pip)"
-    .venv/bin/python -m pip install -q --disable-pip-version-check "uv==$UV_VERSION"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "uv==$UV_VERSION"
   fi
-  step "dependencies from $lock (uv, under a minute the first time)"
-  VIRTUAL_ENV=.venv .venv/bin/uv pip install -q --require-hashes -r "$lock"
-  VIRTUAL_ENV=.venv .venv/bin/uv pip install -q --no-deps -e .
+  step "dependencies from $lock into $venv (uv, under a minute the first time)"
+  VIRTUAL_ENV=$venv "$venv/bin/uv" pip install -q --require-hashes -r "$lock"
+  VIRTUAL_ENV=$venv "$venv/bin/uv" pip install -q --no-deps -e .
 }

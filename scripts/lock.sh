@@ -16,3 +16,8 @@ step "requirements.lock"
 compile "$@" -o requirements.lock
 step "requirements-test.lock (constrained to requirements.lock)"
 compile "$@" --extra test -c requirements.lock -o requirements-test.lock
+# The Rasa action server's extra pins its own stack (websockets < 16, grpcio, sanic): a lock of
+# its own for `.venv-rasa` (scripts/test.sh), seeded from the test lock so shared pins stay.
+step "requirements-rasa.lock (the rasa extra; its own pins)"
+[ -f requirements-rasa.lock ] || cp requirements-test.lock requirements-rasa.lock
+compile "$@" --extra test --extra rasa -o requirements-rasa.lock

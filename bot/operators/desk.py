@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -63,6 +63,7 @@ RECENT_HANDLED = 50  # handling times the estimate averages
 DEFAULT_HANDLE_SECONDS = 300  # before any chat was handled
 RATING_SECONDS = 24 * 3600
 OPEN = ("queued", "offered", "assigned")
+CloseHook = Callable[[str, dict[str, str]], Awaitable[None]]
 EDITABLE_CHANNELS = frozenset({"web", "telegram"})  # a waiting message is updated in place
 WAIT_KEY = "handoff-wait"  # the update key of the waiting message
 GENERAL_SKILL = "general"
@@ -131,6 +132,7 @@ class Desk:
             redis, offer_seconds=offer_seconds, heartbeat_timeout_seconds=heartbeat_timeout_seconds
         )
         self.accounts = Accounts(redis, clock)
+        self.close_hooks: list[CloseHook] = []  # see on_close
         self.audit = Audit(redis, clock)
         self.push = Push(redis)
         self.default_handle_seconds = default_handle_seconds
@@ -432,6 +434,12 @@ class Desk:
             json.loads(r) for r in await self.redis.lrange(f"{PREFIX}notes:{conversation}", 0, -1)
         ]
 
+    def on_close(self, hook: CloseHook) -> None:
+        """`hook(conversation, record)` runs after an operator closes a chat: another system
+        that handed the chat over (a Rasa assistant) takes it back. A failing hook is logged;
+        the close stands."""
+        self.close_hooks.append(hook)
+
     async def close(self, conversation: str, operator: str, *, supervisor: bool = False) -> bool:
         """End the operator's part: the assistant resumes, the citizen is told and asked for a
         rating. A supervisor may close a chat someone else holds."""
@@ -457,6 +465,11 @@ class Desk:
             )
         await self._offered(finished.offers)
         await self._update_waiting()
+        for hook in self.close_hooks:
+            try:
+                await hook(conversation, finished.record)
+            except Exception:
+                log.exception("close hook failed", conversation=conversation)
         return True
 
     async def transfer(

@@ -22,11 +22,13 @@ def run(as_json: bool) -> int:
 
 async def _chat(url: str, settings, as_json: bool) -> int:
     from bot.engine import build_engine
+    from dost.interop import configured_nlu
     from dost.sms import build_send_sms
 
     redis = connect(url)
     engine = build_engine(redis, settings.cache_dir, settings.conversation_ttl_seconds,
-                          send_sms=build_send_sms(settings))  # fmt: skip
+                          send_sms=build_send_sms(settings),
+                          nlu=configured_nlu(settings))  # fmt: skip
     conversation = f"terminal:{uuid.uuid4().hex[:12]}"
     interactive = sys.stdin.isatty() and not as_json
     offered: list = []

@@ -9,9 +9,9 @@ from bot.config import get_settings
 
 
 def parse_stdin() -> int:
-    from nlu.pipeline import build_nlu
+    from dost.interop import configured_nlu
 
-    nlu = build_nlu(get_settings().cache_dir)
+    nlu = configured_nlu(get_settings())
     for line in sys.stdin:
         text = line.rstrip("\r\n")
         if not text.strip():

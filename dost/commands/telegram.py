@@ -59,6 +59,7 @@ async def _poll(url: str, settings: Settings) -> None:
     from bot.reminders import Reminders
     from bot.worker import arq_pool, build_worker
     from channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
+    from dost.interop import configured_nlu
     from dost.senders import sender_channels, senders_factory
     from dost.sms import build_send_sms
 
@@ -69,7 +70,8 @@ async def _poll(url: str, settings: Settings) -> None:
     )
     engine = build_engine(redis, settings.cache_dir, settings.conversation_ttl_seconds, reminders,
                           send_sms=build_send_sms(settings),
-                          acknowledgements=Acknowledgements(redis, arq))  # fmt: skip
+                          acknowledgements=Acknowledgements(redis, arq),
+                          nlu=configured_nlu(settings))  # fmt: skip
     channel = TelegramChannel.from_settings(settings, engine, redis)
     worker = (
         build_worker(
