@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--skill",
         action="append",
         metavar="SKILL",
-        help="a service group they serve, or a center as center:<id> (repeat it; default: every one)",
+        help="a service group they serve, or a center as center:<id> (repeat; default: all)",
     )
     oadd.add_argument("--capacity", type=int, default=3, help="chats at once (default 3)")
     oadd.add_argument("--phone", default=None, help="their number or SIP address, for calls")
