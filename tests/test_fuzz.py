@@ -105,7 +105,9 @@ def test_no_route_answers_a_hostile_request_with_a_server_error(
     no_server_error()
     # The requests got past the door, not only 401/403/404 everywhere.
     assert statuses.get(422, 0) > 0 and statuses.get(200, 0) + statuses.get(201, 0) > 0
-    assert statuses.get(413, 0) > 0 and statuses.get(400, 0) > 0
+    # And some met the edge's own guards (413 too large, 400 unreadable). Which guard a seeded
+    # run meets depends on the set of routes; tests/test_edge.py checks each guard by itself.
+    assert statuses.get(413, 0) + statuses.get(400, 0) > 0
 
 
 SCHEMA_EXAMPLES = 25  # per operation
