@@ -211,7 +211,7 @@ class Engine:
         """What every turn reads besides its state, read with the lock in one round trip."""
         reads: dict[str, Callable[[Any], object]] = {}
         if self.desk is not None:
-            reads |= self.desk.relay_reads(conversation)
+            reads |= self.desk.relay_reads(conversation) | Rules.turn_reads()
         if self.outcomes is not None:
             reads |= self.outcomes.turn_reads(conversation)
         return reads
