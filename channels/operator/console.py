@@ -31,16 +31,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, WebSocket
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.websockets import WebSocketDisconnect
 
 from bot.catalog import node
 from bot.operators.accounts import ALL_SKILLS
+from bot.operators.callbacks import as_json as callback_json
 from bot.operators.canned import SERVICE_VARIABLE, Canned, CannedResponses, fill
 from bot.operators.desk import BROADCAST, GENERAL_SKILL, stream_of
+from bot.operators.rules import Rule, Rules
 from bot.operators.sessions import Session, Sessions
 from bot.operators.stats import supervisor_figures
-from bot.operators.view import conversation_label, conversation_view
+from bot.operators.view import conversation_label, conversation_view, mask_phone
 from channels.operator.auth import (
     COOKIE,
     api_session,
@@ -361,8 +363,6 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
 
     @router.get("/api/rules")
     async def rules(request: Request, session: Supervisor) -> list[dict]:
-        from bot.operators.rules import Rules
-
         return [r.model_dump() for r in await Rules(desk_getter(request).redis).all()]
 
     @router.put("/api/rules/{rule_id}")
@@ -372,10 +372,6 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         session: Supervisor,
         rule_id: str = PathParam(pattern=r"^[a-z0-9-]{1,32}$"),
     ) -> dict:
-        from pydantic import ValidationError
-
-        from bot.operators.rules import Rule, Rules
-
         desk = desk_getter(request)
         try:
             rule = Rule(id=rule_id, **body.model_dump())
@@ -391,8 +387,6 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         session: Supervisor,
         rule_id: str = PathParam(pattern=r"^[a-z0-9-]{1,32}$"),
     ) -> Response:
-        from bot.operators.rules import Rules
-
         desk = desk_getter(request)
         if not await Rules(desk.redis).delete(rule_id):
             raise HTTPException(404, "no such rule")
@@ -401,11 +395,8 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
 
     @router.get("/api/callbacks")
     async def callbacks(request: Request, session: Signed) -> list[dict]:
-        from bot.operators.callbacks import as_json
-        from bot.operators.view import mask_phone
-
         desk = desk_getter(request)
-        tasks = [as_json(task) for task in await desk.callbacks.all()]
+        tasks = [callback_json(task) for task in await desk.callbacks.all()]
         for task in tasks:  # the full number is for the operator who calls; the list masks it
             task["phone_masked"] = mask_phone(task["phone"])
         return tasks
@@ -417,8 +408,6 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
         session: Signed,
         task_id: str = PathParam(pattern=r"^[a-f0-9]{12}$"),
     ) -> dict:
-        from bot.operators.callbacks import as_json
-
         desk = desk_getter(request)
         task = await desk.callbacks.attempt(task_id, session.name, body.answered)
         if task is None:
@@ -429,7 +418,7 @@ def operator_router(desk_getter: DeskGetter, service_names: NamesGetter) -> APIR
             task.conversation,
             "answered" if body.answered else "no answer",
         )
-        return as_json(task)
+        return callback_json(task)
 
     @router.get("/api/colleagues")
     async def colleagues(request: Request, session: Signed) -> dict:

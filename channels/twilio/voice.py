@@ -209,7 +209,7 @@ class VoiceChannel:
 
     async def _start(self, engine: ChatEngine, sid: str, caller: str, seq: int) -> Reply:
         conversation = f"{self.channel}:{sid}"
-        if _is_number(caller):
+        if is_number(caller):
             inbound = Inbound(
                 conversation_id=conversation,
                 channel=self.channel,
@@ -227,7 +227,7 @@ class VoiceChannel:
         choices = [c for r in replies for c in r.choices]
         # The engine's acknowledgement of the number is for chats; a caller hears a welcome.
         can_sms = (
-            _is_number(caller) and self.messenger is not None and self.messenger.can_send(caller)
+            is_number(caller) and self.messenger is not None and self.messenger.can_send(caller)
         )
         welcome = Screen(seq=seq, texts=[tx("voice.welcome")], choices=choices, can_sms=can_sms,
                          tail="keys")  # fmt: skip
@@ -342,9 +342,10 @@ def _asks_about_a_person(reply: Reply) -> bool:
     return bool(picks & {Pick.HANDOFF_YES, Pick.CALLBACK})
 
 
-def _is_number(caller: str) -> bool:
+def is_number(caller: str) -> bool:
+    """A caller's number as Twilio gives it (E.164), not "anonymous" or a browser client."""
     return caller.startswith("+") and caller[1:].isdigit() and 8 <= len(caller) <= 16
 
 
 def _masked(number: str) -> str:
-    return f"***{number[-2:]}" if _is_number(number) else "hidden"
+    return f"***{number[-2:]}" if is_number(number) else "hidden"

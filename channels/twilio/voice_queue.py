@@ -32,7 +32,7 @@ from channels.twilio import voice_twiml
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.security import Signatures, public_origin
 from channels.twilio.texts import tx
-from channels.twilio.voice import _is_number
+from channels.twilio.voice import is_number
 
 if TYPE_CHECKING:
     from bot.operators.accounts import Account
@@ -78,7 +78,7 @@ class CallQueue:
             response.pause(length=HOLD_SECONDS)
             return str(response)
         texts = [position_text(placement)]
-        if _is_number(params.get("From", "")):
+        if is_number(params.get("From", "")):
             gather = Gather(
                 input="dtmf",
                 num_digits=1,
@@ -100,7 +100,7 @@ class CallQueue:
         caller = params.get("From", "")
         response = VoiceResponse()
         record = await desk.handoff(conversation)
-        if params.get("Digits") != CALLBACK_KEY or not _is_number(caller) or not record:
+        if params.get("Digits") != CALLBACK_KEY or not is_number(caller) or not record:
             return str(response)  # back to the wait URL's loop
         task = await desk.request_callback(
             conversation,

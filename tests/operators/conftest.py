@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Outbound
+from bot.messages import Inbound, Outbound
+
+
+def say(conversation: str, text: str | None = None, choice: str | None = None) -> Inbound:
+    """A web-chat citizen's message (text or a pressed choice) in `conversation`."""
+    return Inbound(conversation_id=conversation, channel="web", text=text, choice=choice)
 
 
 class RecordingLine:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.choices import ChoiceId, Pick
-from bot.messages import Inbound
 from bot.operators.accounts import ALL_SKILLS
+from tests.operators.conftest import say
 from tests.operators.test_console import (  # noqa: F401 (fixtures)
     add_operator,
     app,
@@ -18,10 +18,6 @@ from tests.operators.test_console import (  # noqa: F401 (fixtures)
 )
 
 BOOKING_REQUEST = "özünüməşğulluq üçün növbəyə yazılmaq istəyirəm"
-
-
-def say(conversation: str, text: str | None = None, choice: str | None = None) -> Inbound:
-    return Inbound(conversation_id=conversation, channel="web", text=text, choice=choice)
 
 
 async def pick_a_center(engine, conversation: str) -> str:

@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 
 from bot.catalog import t
 from bot.choices import ChoiceId, Pick
-from bot.messages import Inbound
 from bot.operators.rules import Rule, Rules
 from bot.report import build_report
+from tests.operators.conftest import say
 from tests.operators.test_console import (  # noqa: F401 (fixtures)
     add_operator,
     app,
@@ -21,10 +21,6 @@ from tests.operators.test_console import (  # noqa: F401 (fixtures)
 )
 
 QUESTION = "özünüməşğulluq proqramı üçün hansı sənədlər lazımdır"
-
-
-def say(conversation: str, text: str | None = None, choice: str | None = None) -> Inbound:
-    return Inbound(conversation_id=conversation, channel="web", text=text, choice=choice)
 
 
 def consent_reason(replies) -> str | None:
