@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from arq.constants import default_queue_name
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from redis.exceptions import RedisError
 
 from bot.worker_supervisor import WorkerSupervisor
+from dost.auth import require_api_key
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 
@@ -113,7 +114,10 @@ def health_router() -> APIRouter:
         health = await check(request)
         return JSONResponse(health.as_json(), status_code=200 if health.redis else 503)
 
-    @router.get("/metrics")
+    # The figures are for DOST's monitoring, not the public: a scrape sends an API key
+    # (Prometheus: `authorization: {credentials: <key>}`). With Redis away no key can be
+    # checked, so the scrape fails — which a monitor reads as the outage.
+    @router.get("/metrics", dependencies=[Depends(require_api_key)])
     async def metrics(request: Request) -> Response:
         registry = CollectorRegistry(auto_describe=False)
         health = await check(request)

@@ -12,6 +12,7 @@ from pathlib import Path
 import redis
 from fastapi.testclient import TestClient
 
+from bot.apikeys import create_key
 from bot.config import Settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.privacy import mask_pii
@@ -58,7 +59,10 @@ def test_healthz_reports_redis(redis_url: str, tmp_path, nlu_cache, nlu) -> None
             if response.json()["worker"]["status"] == "running":
                 break
             time.sleep(0.05)
-        metrics = client.get("/metrics")
+        refused = client.get("/metrics")
+        key = client.portal.call(create_key, client.app.state.redis, "monitoring")
+        metrics = client.get("/metrics", headers={"Authorization": f"Bearer {key}"})
+    assert refused.status_code == 401  # the figures are for DOST's monitoring only
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["redis"] == "ok" and body["queued_jobs"] == 0
