@@ -12,17 +12,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from arq.constants import default_queue_name
 
 from bot import delivery
 from bot.booking.slots import SlotCalendar
 from bot.clock import BAKU, SYSTEM_CLOCK, FrozenClock
 from bot.delivery import delivery_status
+from bot.jobs_keys import QUEUE
+from bot.jobs_redis import arq_pool
 from bot.people import People, Proof
 from bot.push import Push
 from bot.redis_conn import connect
-from bot.reminders import Reminders, RemindingBookingStore, job_id, send_booking_reminder
-from bot.worker import arq_pool, build_worker
+from bot.reminders import (
+    Reminders,
+    RemindingBookingStore,
+    job_id,
+    reminder_key,
+    send_booking_reminder,
+)
+from bot.worker import build_worker
 from channels.web_push import WebSender
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
@@ -53,7 +60,7 @@ async def parts(redis_url: str, clock: ProcessClock):
 
 
 async def queued(arq) -> dict[str, datetime]:
-    entries = await arq.zrange(default_queue_name, 0, -1, withscores=True)
+    entries = await arq.zrange(QUEUE, 0, -1, withscores=True)
     return {k.decode(): datetime.fromtimestamp(s / 1000, BAKU) for k, s in entries}
 
 
@@ -114,7 +121,7 @@ async def test_a_clock_behind_arqs_still_queues_valid_jobs(redis_url: str) -> No
         day = store.calendar.open_days("baki-1", clock.now().date() + timedelta(days=1))[0]
         start = datetime.combine(day, MONDAY_10.timetz())
         booking = await book(store, start=start)
-        entries = dict(await arq.zrange(default_queue_name, 0, -1, withscores=True))
+        entries = dict(await arq.zrange(QUEUE, 0, -1, withscores=True))
         for hours in (24, 2):
             delay = start - timedelta(hours=hours) - clock.now()
             score = entries[job_id(booking.code, start, hours).encode()] / 1000
@@ -132,8 +139,8 @@ async def test_a_due_reminder_runs_in_a_real_worker(parts, clock, redis_url: str
     store, arq, redis = parts
     booking = await book(store)
     # Make the 2-hour reminder due now, then let a burst worker drain the queue.
-    await arq.zadd(default_queue_name, {job_id(booking.code, MONDAY_10, 2): 1})
-    await arq.zrem(default_queue_name, job_id(booking.code, MONDAY_10, 24))
+    await arq.zadd(QUEUE, {job_id(booking.code, MONDAY_10, 2): 1})
+    await arq.zrem(QUEUE, job_id(booking.code, MONDAY_10, 24))
     worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True,
                           senders=lambda r: delivery.Senders([WebSender(Push(r))]))  # fmt: skip
     async with Push(redis).subscribe("web:abc") as page:
@@ -143,7 +150,7 @@ async def test_a_due_reminder_runs_in_a_real_worker(parts, clock, redis_url: str
     assert message is not None and message["from"] == "assistant"
     assert "1 saylı Bakı DOST Mərkəzində" in message["text"] and booking.code in message["text"]
     assert "23 noyabr 2026" in message["text"] and "10:00" in message["text"]
-    status = await delivery_status(redis, job_id(booking.code, MONDAY_10, 2))
+    status = await delivery_status(redis, reminder_key(booking.code, MONDAY_10, 2))
     assert status.status == "delivered" and status.channel == "web"
     assert [a["at"] for a in status.attempts] == [clock.now().astimezone(UTC).isoformat()]
 
@@ -160,13 +167,13 @@ async def test_a_reminder_for_a_cancelled_booking_says_nothing(parts, clock) -> 
 async def test_a_late_reminder_for_a_booking_that_has_begun_says_nothing(parts, clock) -> None:
     store, arq, redis = parts
     booking = await book(store)
-    await arq.delete(default_queue_name)
+    await arq.delete(QUEUE)
     ctx = {"bookings": store, "redis": redis, "arq": arq, "clock": clock}
     clock.set(MONDAY_10 + timedelta(minutes=5))  # the worker was down until after the start
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "skipped"
     clock.set(MONDAY_10 - timedelta(hours=2))
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "queued"
-    assert list(await queued(arq)) == [delivery.job_id(job_id(booking.code, MONDAY_10, 2))]
+    assert list(await queued(arq)) == [delivery.job_id(reminder_key(booking.code, MONDAY_10, 2))]
     # The reminder job retried: still one delivery.
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "queued"
     assert len(await queued(arq)) == 1
