@@ -12,17 +12,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from arq.connections import ArqRedis
 
 from bot import delivery
 from bot.booking.slots import SlotCalendar
 from bot.clock import BAKU, SYSTEM_CLOCK, FrozenClock
 from bot.delivery import delivery_status
-from bot.jobs_keys import QUEUE
+from bot.jobs_keys import OLD_QUEUE, QUEUE
 from bot.jobs_redis import arq_pool
 from bot.people import People, Proof
 from bot.push import Push
 from bot.redis_conn import connect
 from bot.reminders import (
+    JOB,
     Reminders,
     RemindingBookingStore,
     job_id,
@@ -33,7 +35,7 @@ from bot.worker import build_worker
 from channels.web_push import WebSender
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
-from tests.jobs import ProcessClock
+from tests.jobs import ProcessClock, run_due_jobs
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BAKU)  # a Friday
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BAKU)
@@ -198,3 +200,42 @@ async def test_promised_reminders(parts, clock) -> None:
         await Reminders(arq, [24, 2], clock, people=people, channels={"web"}).promised(booking)
         == []
     )  # no SMS sender configured
+
+
+async def test_jobs_queued_before_the_hash_tag_move_over_and_run(parts, clock, redis_url) -> None:
+    """Reminders queued by a version without the jobs' hash tag (`arq:queue`, untagged ids) are
+    moved to the tagged queue when a worker starts, keeping their due times, and run."""
+    store, arq, redis = parts
+    calendar = store.calendar
+    booking = await RemindingBookingStore(
+        redis, calendar, reminders=Reminders(arq, [], clock)
+    ).book(calendar.slot_at("baki-1", SERVICE, MONDAY_10), phone="+994501112233",
+           request_id="old", conversation="web:abc")  # fmt: skip
+    old = ArqRedis.from_url(redis_url)  # as the old version queued them
+    try:
+        for hours, defer in ((24, timedelta(days=1)), (2, None)):
+            await old.enqueue_job(JOB, booking.code, booking.start.isoformat(), hours,
+                                  _job_id=reminder_key(booking.code, MONDAY_10, hours),
+                                  _defer_by=defer)  # fmt: skip
+        [(_, later)] = await old.zrange(OLD_QUEUE, 1, 1, withscores=True)
+
+        def senders(r):
+            return delivery.Senders([WebSender(Push(r))])
+
+        # A worker starts (and moves the old jobs), runs the due reminder; then its delivery.
+        worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True,
+                              max_burst_jobs=1, senders=senders)  # fmt: skip
+        async with Push(redis).subscribe("web:abc") as page:
+            await worker.async_run()
+            await worker.close()
+            assert await run_due_jobs(redis_url, arq, clock, senders) == 1
+            message = await page.next(timeout=5)
+        assert message is not None and booking.code in message["text"]
+        assert await old.zcard(OLD_QUEUE) == 0 and await old.keys("arq:job:reminder:*") == []
+        assert await queued(arq) == {
+            job_id(booking.code, MONDAY_10, 24): datetime.fromtimestamp(later / 1000, BAKU)
+        }
+        status = await delivery_status(redis, reminder_key(booking.code, MONDAY_10, 2))
+        assert status is not None and status.status == "delivered"
+    finally:
+        await old.aclose()
