@@ -25,18 +25,23 @@ class SlotOwnerConnection(Connection):
         self.seeds = [(host, int(port))]  # where to ask; the last owner is asked too
 
     async def _connect(self) -> None:
-        self.host, self.port = await owner_of_jobs_slot(self.seeds)
+        self.host, self.port = await owner_of_jobs_slot(
+            self.seeds, username=self.username, password=self.password
+        )
         if (self.host, self.port) not in self.seeds:
             self.seeds.append((self.host, self.port))
         await super()._connect()
 
 
-async def owner_of_jobs_slot(nodes: list[tuple[str, int]]) -> tuple[str, int]:
+async def owner_of_jobs_slot(
+    nodes: list[tuple[str, int]], *, username: str | None = None, password: str | None = None
+) -> tuple[str, int]:
     """(host, port) of the primary that owns the jobs' slot, asked of the first node of `nodes`
     that answers."""
     from redis.asyncio.cluster import ClusterNode, RedisCluster
 
-    cluster = RedisCluster(startup_nodes=[ClusterNode(h, p) for h, p in nodes])
+    cluster = RedisCluster(startup_nodes=[ClusterNode(h, p) for h, p in nodes],
+                           username=username, password=password)  # fmt: skip
     try:
         await cluster.initialize()
         owner = cluster.get_node_from_key(QUEUE)
@@ -49,6 +54,8 @@ def arq_pool(redis_url: str, *, cluster: bool = False) -> ArqRedis:
     """arq's client, connecting lazily: a service started while Redis is down still starts
     (and reports itself degraded on /healthz) instead of failing."""
     if cluster:
+        if redis_url.startswith("rediss:"):
+            raise ValueError("the job queue on a cluster speaks plain TCP only (no rediss://)")
         arq = ArqRedis.from_url(redis_url, connection_class=SlotOwnerConnection)
     else:
         arq = ArqRedis.from_url(redis_url)

@@ -23,7 +23,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.delivery import delivery_status, enqueue_delivery
 from bot.jobs_keys import QUEUE
-from bot.jobs_redis import arq_pool
+from bot.jobs_redis import arq_pool, owner_of_jobs_slot
 from bot.messages import Outbound
 from bot.ratelimit import RateLimit, RateLimited
 from bot.redis_conn import connect, redis_server_binary
@@ -110,6 +110,10 @@ def _wait_for_cluster(cli: str, ports: list[int]) -> None:
             return
         time.sleep(0.1)
     raise RuntimeError("the cluster did not become ready")
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
 
 
 def at(hour: int) -> datetime:
@@ -229,6 +233,10 @@ async def test_jobs_on_a_cluster_run_once(cluster_url: str, tmp_path: Path) -> N
             arq_keys = [k async for k in client.scan_iter(match="arq:*")]
             assert arq_keys != []
             assert {client.keyslot(k) for k in arq_keys} == {client.keyslot(QUEUE)}
+            # arq reached that slot's owner, which is not the node the URL names.
+            owner, seed = client.get_node_from_key(QUEUE), ("127.0.0.1", _port(cluster_url))
+            assert owner.port != seed[1]
+            assert await owner_of_jobs_slot([seed]) == (owner.host, owner.port)
         finally:
             await arq.aclose()
             await client.aclose()
