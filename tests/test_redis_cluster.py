@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,24 @@ async def test_jobs_on_a_cluster_run_once(cluster_url: str, tmp_path: Path) -> N
         finally:
             await arq.aclose()
             await client.aclose()
+
+
+def test_the_service_on_a_cluster_reports_its_queue(cluster_url: str, data_dir: Path) -> None:
+    """`dost serve`'s app with REDIS_CLUSTER on: it starts, queues a job through arq on the
+    cluster, and /healthz reads the queue's depth there."""
+    from fastapi.testclient import TestClient
+
+    from dost.app import create_app
+
+    settings = Settings(REDIS_URL=cluster_url, REDIS_CLUSTER=True, DOST_DATA_DIR=data_dir,
+                        DOST_INPROCESS_WORKER=False)  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/healthz").json()["queued_jobs"]
+        state = client.app.state
+        queued = client.portal.call(partial(
+            enqueue_delivery, state.redis, state.arq, "cluster-health", Outbound(text="Salam"),
+            addresses=[("sms", "+994507778899")],
+        ))  # fmt: skip
+        health = client.get("/healthz")
+    assert queued and health.status_code == 200
+    assert health.json()["redis"] == "ok" and health.json()["queued_jobs"] == before + 1
