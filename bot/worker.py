@@ -34,9 +34,9 @@ from bot.reminders import JOB, send_booking_reminder
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+log = get_logger("dost.worker")
 # Builds the channels' senders once the worker's event loop and Redis client exist (the
 # composition root knows the channels; the core only the protocol).
-log = get_logger("dost.worker")
 SendersFactory = Callable[["aioredis.Redis"], Senders]
 
 
