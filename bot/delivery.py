@@ -3,8 +3,8 @@ the person on one of their channels, once.
 
 - Each channel implements `Sender` (in channels/); the composition root registers them in a
   `Senders` registry that the job worker holds.
-- `enqueue_delivery` queues the arq job `deliver` under the id "deliver:<key>": the same key
-  scheduled twice is one job.
+- `enqueue_delivery` queues the arq job `deliver` under the id "deliver:<key>" (with the jobs'
+  hash tag, `bot.jobs_keys`): the same key scheduled twice is one job.
 - The job takes the person's routes (`People.routes`: their preference, the channel they used
   last first, opted-out and unreachable addresses left out) — or, for someone not in the
   registry yet, the addresses given (a phone number → SMS) — and skips channels without a
@@ -44,9 +44,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from arq import Retry
 
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.jobs_keys import tagged
 from bot.logs import get_logger
 from bot.messages import Outbound
 from bot.people import DEFAULT_PREFERENCE, PHONE_CHANNELS, People
+from bot.redis_conn import together
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -147,7 +149,7 @@ async def find_routes(
 
 
 def job_id(key: str) -> str:
-    return f"{JOB}:{key}"
+    return tagged(f"{JOB}:{key}")
 
 
 def _key(key: str, part: str) -> str:
@@ -164,6 +166,7 @@ def backoff(job_try: int) -> timedelta:
 
 
 async def enqueue_delivery(
+    redis: aioredis.Redis,
     arq: ArqRedis,
     key: str,
     message: Outbound,
@@ -175,11 +178,12 @@ async def enqueue_delivery(
 ) -> bool:
     """Queue the delivery of `message` to a person (their id) or, for someone not in the
     registry, to `addresses` ((channel, address), in order). False when a job for `key` is
-    already queued or has run lately (the same key is delivered once)."""
+    already queued or has run lately (the same key is delivered once). The delivery's status
+    is kept with `redis` (on a cluster arq's client reaches only the jobs' node)."""
     if person is None and not addresses:
         raise ValueError("a delivery needs a person or an address")
-    await arq.hsetnx(_key(key, "status"), "status", "queued")
-    await arq.expire(_key(key, "status"), TTL_SECONDS)
+    await redis.hsetnx(_key(key, "status"), "status", "queued")
+    await redis.expire(_key(key, "status"), TTL_SECONDS)
     job = await arq.enqueue_job(
         JOB,
         key,
@@ -370,14 +374,14 @@ class Deliveries:
         if reopened:
             entry = {"channel": channel, "at": self.clock.now().astimezone(UTC).isoformat(),
                      "result": result, "error": reason}  # fmt: skip
-            async with self.redis.pipeline(transaction=True) as pipe:
+            async with together(self.redis) as pipe:
                 pipe.rpush(_key(key, "attempts"), json.dumps(entry, ensure_ascii=False))
                 pipe.expire(_key(key, "attempts"), TTL_SECONDS)
                 await pipe.execute()
         return bool(reopened)
 
     async def _settle(self, key: str, channel: str, state: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.hset(_key(key, "claims"), channel, state)
             pipe.expire(_key(key, "claims"), TTL_SECONDS)
             pipe.delete(_key(key, f"lease:{channel}"))
@@ -405,14 +409,14 @@ class Deliveries:
             entry["error"] = error
         if result is not None and result.provider_ids:
             entry["provider_ids"] = list(result.provider_ids)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.rpush(_key(key, "attempts"), json.dumps(entry, ensure_ascii=False))
             pipe.expire(_key(key, "attempts"), TTL_SECONDS)
             await pipe.execute()
 
     async def _status(self, key: str, status: str, **fields: str) -> None:
         at = self.clock.now().astimezone(UTC).isoformat()
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.hset(_key(key, "status"), mapping={"status": status, "updated_at": at, **fields})
             pipe.expire(_key(key, "status"), TTL_SECONDS)
             await pipe.execute()

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from pydantic import BaseModel, Field
 
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.redis_conn import together
 from bot.state import defer_writes
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ class People:
             await self.used(person, channel, address)
 
     async def _save(self, person: Person) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.set(PREFIX + person.id, person.model_dump_json())
             if person.phone:
                 pipe.set(f"{PREFIX}phone:{person.phone}", person.id)
@@ -293,7 +294,7 @@ class People:
         return True
 
     async def follow(self, channel: str, address: str, reference: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.sadd(f"{PREFIX}follows:{address_key(channel, address)}", reference)
             pipe.sadd(f"{PREFIX}followers:{reference}", address_key(channel, address))
             await pipe.execute()
@@ -310,7 +311,7 @@ class People:
         """Stop following every application; returns what was followed."""
         key = address_key(channel, address)
         references = await self.follows(channel, address)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             for reference in references:
                 pipe.srem(f"{PREFIX}followers:{reference}", key)
             pipe.delete(f"{PREFIX}follows:{key}")

@@ -8,6 +8,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.redis_conn import together
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -25,7 +26,7 @@ class Receipts:
         """Add what is known now (status, channel, error_code, delivery key…)."""
         key = PREFIX + message_id
         at = self.clock.now().astimezone(UTC).isoformat()
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.hset(key, mapping={**fields, "updated_at": at})
             pipe.expire(key, TTL_SECONDS)
             await pipe.execute()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from redis.asyncio.client import Pipeline
 
     from bot.config import Settings
 
@@ -46,6 +47,17 @@ def connect(url: str, *, cluster: bool = False) -> aioredis.Redis:
         retry_on_error=[ConnectionError, TimeoutError],
         health_check_interval=30,
     )
+
+
+def together(redis: aioredis.Redis) -> Pipeline:
+    """A pipeline for writes that belong together (a value and its TTL, a record and its
+    indexes): MULTI/EXEC on one Redis. redis-py's cluster client has no MULTI; there the commands
+    go as one pipeline, split by node, and a node lost midway can leave part of them applied —
+    harmless where this is used (a TTL set again by the next write, an index rewritten with
+    the record)."""
+    from redis.asyncio.cluster import RedisCluster
+
+    return redis.pipeline(transaction=not isinstance(redis, RedisCluster))
 
 
 def redis_server_binary() -> str:

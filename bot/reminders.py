@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from arq.constants import default_queue_name, job_key_prefix
+from arq.constants import job_key_prefix
 
 from bot.booking.store import Booking, BookingStore
 from bot.cases import Word
 from bot.catalog import format_date, t
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.delivery import enqueue_delivery, find_routes
+from bot.jobs_keys import QUEUE, tagged, untagged
 from bot.logs import get_logger
 from bot.messages import Outbound
 from bot.people import People, Proof, conversation_address
@@ -48,8 +49,13 @@ CARRIER_CHANNELS = ("sms", "whatsapp", "voice")  # the booking's number came fro
 PUSH_ONLY = ("web",)  # reaches the person only if a page happens to be open
 
 
-def job_id(code: str, start: datetime, hours: int) -> str:
+def reminder_key(code: str, start: datetime, hours: int) -> str:
+    """The reminder's name: its delivery's key (a reminder is delivered once)."""
     return f"reminder:{code}:{int(start.timestamp())}:{hours}h"
+
+
+def job_id(code: str, start: datetime, hours: int) -> str:
+    return tagged(reminder_key(code, start, hours))
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ class Reminders:
     async def unschedule(self, code: str, start: datetime) -> None:
         ids = [job_id(code, start, hours) for hours in self.offsets]
         async with self.arq.pipeline(transaction=True) as pipe:
-            pipe.zrem(default_queue_name, *ids)
+            pipe.zrem(QUEUE, *ids)
             pipe.delete(*(job_key_prefix + i for i in ids))
             await pipe.execute()
 
@@ -193,11 +199,13 @@ async def send_booking_reminder(
         log.info("reminder has nobody to go to", code=code, channel=booking.channel)
         return "nobody"
     if hours is not None:
-        key = job_id(booking.code, booking.start, hours)
-    else:  # queued before the offset travelled with the job
-        key = ctx.get("job_id") or f"reminder:{booking.code}:{int(booking.start.timestamp())}"
+        key = reminder_key(booking.code, booking.start, hours)
+    elif "job_id" in ctx:  # queued before the offset travelled with the job
+        key = untagged(ctx["job_id"])
+    else:
+        key = f"reminder:{booking.code}:{int(booking.start.timestamp())}"
     await enqueue_delivery(
-        ctx["arq"], key, Outbound(text=text),
+        ctx["redis"], ctx["arq"], key, Outbound(text=text),
         person=recipient.person, addresses=recipient.addresses,
     )  # fmt: skip
     log.info("reminder queued", code=code, channel=booking.channel)

@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
 from bot import delivery
@@ -19,6 +19,9 @@ from bot.booking.slots import SlotCalendar
 from bot.booking.store import BookingStore
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.delivery import Deliveries, Senders
+from bot.jobs_keys import QUEUE
+from bot.jobs_redis import arq_pool, migrate_untagged
+from bot.logs import get_logger
 from bot.notices import callbacks
 from bot.notices.job import JOB as NOTICE_JOB
 from bot.notices.job import NoticeJobs, send_notice
@@ -31,15 +34,10 @@ from bot.reminders import JOB, send_booking_reminder
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+log = get_logger("dost.worker")
 # Builds the channels' senders once the worker's event loop and Redis client exist (the
 # composition root knows the channels; the core only the protocol).
 SendersFactory = Callable[["aioredis.Redis"], Senders]
-
-
-def arq_pool(redis_url: str) -> ArqRedis:
-    """arq's client, connecting lazily: a service started while Redis is down still starts
-    (and reports itself degraded on /healthz) instead of failing."""
-    return ArqRedis.from_url(redis_url)
 
 
 def build_worker(
@@ -52,19 +50,25 @@ def build_worker(
     max_burst_jobs: int = -1,
     notices: NoticeConfig | None = None,
     freeze_gc: bool = False,
+    cluster: bool = False,
 ) -> Worker:
     """The worker; jobs find the clock, Redis, the booking store, deliveries and notices in
     their context. Without `senders` nothing can be delivered (every delivery fails: no route);
     `notices` (quiet hours, read deadline, channels per type) defaults to NoticeConfig().
     `freeze_gc`: a worker that is its own process keeps its start-up objects out of the garbage
-    collector's full collections."""
+    collector's full collections. `cluster` (REDIS_CLUSTER): `redis_url` is one node of a Redis
+    Cluster; arq works on the node that owns the jobs' slot (`bot.jobs_redis`)."""
     from knowledge.centers import default_centers
     from knowledge.store import default_passports
 
     async def startup(ctx: dict) -> None:
         ctx["arq"] = ctx["redis"]  # arq's own client: jobs enqueue further jobs with it
         ctx["clock"] = clock
-        ctx["redis"] = connect(redis_url)
+        ctx["redis"] = connect(redis_url, cluster=cluster)
+        if not cluster:
+            moved = await migrate_untagged(ctx["arq"])  # queued by a version without the tag
+            if moved:
+                log.info("jobs moved to the tagged queue", jobs=moved)
         calendar = SlotCalendar(default_centers(), default_passports(), clock=clock)
         ctx["bookings"] = BookingStore(ctx["redis"], calendar)
         ctx["senders"] = senders(ctx["redis"]) if senders is not None else Senders()
@@ -104,7 +108,10 @@ def build_worker(
             func(send_notice, name=NOTICE_JOB, max_tries=delivery.MAX_TRIES),
             func(callbacks.notice_callback, name=callbacks.JOB, max_tries=callbacks.MAX_TRIES),
         ],
-        redis_settings=RedisSettings.from_dsn(redis_url),
+        # On a cluster, a pool to the jobs' node; else arq's own, with its connection retries.
+        redis_pool=arq_pool(redis_url, cluster=True) if cluster else None,
+        redis_settings=None if cluster else RedisSettings.from_dsn(redis_url),
+        queue_name=QUEUE,
         on_startup=startup,
         on_shutdown=shutdown,
         handle_signals=handle_signals,

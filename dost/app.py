@@ -13,6 +13,7 @@ from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings, get_settings
 from bot.embedded_redis import EmbeddedRedis
 from bot.engine import build_engine
+from bot.jobs_redis import arq_pool
 from bot.logs import get_logger
 from bot.notices.ack import Acknowledgements
 from bot.notices.intake import Intake
@@ -22,7 +23,7 @@ from bot.operators.timers import run_expiry
 from bot.people import People
 from bot.redis_conn import connect
 from bot.reminders import Reminders
-from bot.worker import arq_pool, build_worker
+from bot.worker import build_worker
 from bot.worker_supervisor import WorkerSupervisor
 from channels.operator import operator_router
 from channels.telegram.webhook import telegram_router
@@ -54,9 +55,9 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             # Started without `dost serve` (e.g. `uvicorn --factory`): own an embedded server.
             embedded = EmbeddedRedis(settings.redis_dir, settings.redis_maxmemory)
             url = embedded.start()
-        app.state.redis = connect(url)
+        app.state.redis = connect(url, cluster=settings.redis_cluster)
         await warn_if_evicting(app.state.redis, get_logger("dost.redis"))
-        app.state.arq = arq_pool(url)
+        app.state.arq = arq_pool(url, cluster=settings.redis_cluster)
         notices = NoticeConfig.from_settings(settings)
         reminders = Reminders(
             app.state.arq, settings.reminder_offsets, clock,
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             # Supervised: a Redis outage stops arq's worker; a fresh one takes over after it.
             supervisor = WorkerSupervisor(lambda: build_worker(
                 url, clock=clock, senders=senders_factory(settings), handle_signals=False,
-                notices=notices,
+                notices=notices, cluster=settings.redis_cluster,
             ))  # fmt: skip
             worker_task = asyncio.create_task(supervisor.run())
         app.state.worker = supervisor

@@ -12,13 +12,13 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from arq.constants import default_queue_name
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from redis.exceptions import RedisError
 
+from bot.jobs_keys import QUEUE
 from bot.worker_supervisor import WorkerSupervisor
 from dost.auth import require_api_key
 
@@ -49,11 +49,17 @@ class Health:
         }
 
 
+async def queued_jobs(redis) -> int:
+    """Jobs waiting in the worker's queue (due or deferred), read with the stores' client: one
+    key, so a cluster client finds its node."""
+    return int(await redis.zcard(QUEUE))
+
+
 async def check(request: Request) -> Health:
     redis = request.app.state.redis
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
-            queued = int(await redis.zcard(default_queue_name))
+            queued = await queued_jobs(redis)
     except (RedisError, OSError, TimeoutError):
         return Health(False, None, request.app.state.worker)
     return Health(True, queued, request.app.state.worker)

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import time_machine
 from arq.connections import ArqRedis
-from arq.constants import default_queue_name
 
 from bot.clock import BAKU, FrozenClock
+from bot.jobs_keys import QUEUE
 from bot.notices.policy import NoticeConfig
 from bot.worker import SendersFactory, build_worker
 
@@ -43,9 +43,9 @@ async def run_due_jobs(
     started = 0
     while True:
         now_ms = clock.now().timestamp() * 1000
-        ready = await arq.zcount(default_queue_name, "-inf", now_ms)
+        ready = await arq.zcount(QUEUE, "-inf", now_ms)
         if ready == 0:
-            [*first] = await arq.zrange(default_queue_name, 0, 0, withscores=True)
+            [*first] = await arq.zrange(QUEUE, 0, 0, withscores=True)
             if not first or first[0][1] / 1000 > until.timestamp():
                 return started
             due = datetime.fromtimestamp((first[0][1] + 1) / 1000, BAKU)  # +1 ms: no rounding gap

@@ -27,12 +27,13 @@ from bot.booking.slots import SlotCalendar
 from bot.clock import BAKU
 from bot.config import Settings
 from bot.delivery import Deliveries, Outcome, delivery_status, enqueue_delivery
+from bot.jobs_keys import tagged
+from bot.jobs_redis import arq_pool
 from bot.messages import Outbound
 from bot.people import People, Proof
 from bot.push import Push
 from bot.redis_conn import connect
-from bot.reminders import Reminders, RemindingBookingStore, job_id
-from bot.worker import arq_pool
+from bot.reminders import Reminders, RemindingBookingStore, job_id, reminder_key
 from dost.app import create_app
 from dost.senders import sender_channels, senders_factory
 from knowledge.centers import default_centers
@@ -238,7 +239,10 @@ def test_every_channels_booking_gets_its_reminders_once_on_the_right_channel(
                 last = max(b.start for b in bookings.values()) - timedelta(hours=2)
                 await run_due_jobs(redis_url, arq, saturday, senders_factory(settings), until=last)
                 statuses = {
-                    ch: [await delivery_status(redis, job_id(b.code, b.start, h)) for h in (24, 2)]
+                    ch: [
+                        await delivery_status(redis, reminder_key(b.code, b.start, h))
+                        for h in (24, 2)
+                    ]
                     for ch, b in bookings.items()
                 }
             finally:
@@ -314,7 +318,7 @@ async def remind(redis, arq, clock, settings, booking) -> delivery.DeliveryStatu
     url = settings.redis_url
     await run_due_jobs(url, arq, clock, senders_factory(settings),
                        until=booking.start - timedelta(hours=1))  # fmt: skip
-    return await delivery_status(redis, job_id(booking.code, booking.start, 2))
+    return await delivery_status(redis, reminder_key(booking.code, booking.start, 2))
 
 
 def near(at: str, moment: datetime) -> bool:
@@ -391,11 +395,11 @@ async def test_exactly_once_under_a_retried_job_and_two_workers(
     person = await telegram_person(people)
     message = Outbound(text="Bildiriş: sabah saat 10:00")
     # Scheduling twice is one job.
-    assert await enqueue_delivery(arq, "notice-1", message, person=person.id)
-    assert not await enqueue_delivery(arq, "notice-1", message, person=person.id)
+    assert await enqueue_delivery(redis, arq, "notice-1", message, person=person.id)
+    assert not await enqueue_delivery(redis, arq, "notice-1", message, person=person.id)
     # The same key under two job ids (as if queued by two processes), run by two workers at once.
     await arq.enqueue_job(delivery.JOB, "notice-1", message.model_dump(mode="json"),
-                          person=person.id, _job_id="deliver:notice-1:again")  # fmt: skip
+                          person=person.id, _job_id=tagged("deliver:notice-1:again"))  # fmt: skip
     from bot.worker import build_worker
 
     factory = senders_factory(settings)
@@ -529,8 +533,7 @@ def test_a_reminder_appears_in_an_open_web_chat(
     async def book_and_remind(conversation: str) -> str:
         """A booking made in this chat (a typed number: only the page can be reminded), its
         2-hour reminder made due now and run by a real worker."""
-        from arq.constants import default_queue_name
-
+        from bot.jobs_keys import QUEUE
         from bot.worker import build_worker
 
         redis, arq = connect(redis_url), arq_pool(redis_url)
@@ -546,7 +549,7 @@ def test_a_reminder_appears_in_an_open_web_chat(
                 slot, phone="+994501234567", request_id="r-browser", channel="web",
                 conversation=f"web:{conversation}",
             )  # fmt: skip
-            await arq.zadd(default_queue_name, {job_id(booking.code, booking.start, 2): 1})
+            await arq.zadd(QUEUE, {job_id(booking.code, booking.start, 2): 1})
             worker = build_worker(redis_url, senders=senders_factory(settings),
                                   handle_signals=False, burst=True)  # fmt: skip
             await worker.async_run()

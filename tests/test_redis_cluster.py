@@ -1,6 +1,6 @@
-"""The booking store and a conversation's turn on a local three-node Redis Cluster (started and
-stopped here): every multi-key script and pipeline works across the cluster's hash slots, and
-the capacity of a slot still holds under concurrency."""
+"""The booking store, a conversation's turn and the job queue on a local three-node Redis Cluster
+(started and stopped here): every multi-key script and pipeline works across the cluster's hash
+slots, the capacity of a slot still holds under concurrency, and arq's jobs run once each."""
 
 from __future__ import annotations
 
@@ -10,17 +10,35 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import partial
+from pathlib import Path
 
 import pytest
+from arq.jobs import Job
 
+from bot import delivery
 from bot.booking import BAKU, SlotCalendar, SlotFull
 from bot.booking.store import BookingStore
 from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.delivery import delivery_status, enqueue_delivery
+from bot.jobs_keys import QUEUE
+from bot.jobs_redis import arq_pool, owner_of_jobs_slot
+from bot.messages import Outbound
 from bot.ratelimit import RateLimit, RateLimited
 from bot.redis_conn import connect, redis_server_binary
+from bot.reminders import Reminders, RemindingBookingStore, job_id, reminder_key
 from bot.state import StateStore
+from bot.worker import build_worker
+from dost.health import queued_jobs
+from dost.senders import senders_factory
+from knowledge.centers import default_centers
+from knowledge.store import default_passports
 from tests.test_booking_core import NOW, tiny_centers, tiny_passport
+from tests.test_reminders import MONDAY_10, SERVICE
+from tests.test_reminders import NOW as REMINDERS_NOW
+from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE, running_fake
 
 DAY = date(2026, 12, 2)
 
@@ -95,6 +113,10 @@ def _wait_for_cluster(cli: str, ports: list[int]) -> None:
     raise RuntimeError("the cluster did not become ready")
 
 
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
 def at(hour: int) -> datetime:
     return datetime(DAY.year, DAY.month, DAY.day, hour, tzinfo=BAKU)
 
@@ -153,3 +175,90 @@ async def test_a_turn_on_a_cluster(cluster_url: str) -> None:
         assert await client.get("dost:lock:web:cluster") is None
     finally:
         await client.aclose()
+
+
+async def test_jobs_on_a_cluster_run_once(cluster_url: str, tmp_path: Path) -> None:
+    """A booking's reminder and a delivery, queued by the real code paths with REDIS_CLUSTER on,
+    run once each in an arq worker on the cluster: every arq key lives in the jobs' slot, and the
+    queue's depth reads as /healthz reads it."""
+    client = connect(cluster_url, cluster=True)
+    arq = arq_pool(cluster_url, cluster=True)
+    clock = FrozenClock(REMINDERS_NOW)
+    reminders = Reminders(arq, [2], clock)
+    # The worker's calendar: the real centers and services.
+    calendar = SlotCalendar(default_centers(), default_passports(), clock=clock)
+    store = RemindingBookingStore(client, calendar, reminders=reminders)
+    phone, other = "+994501112233", "+994504445566"
+    with running_fake(ACCOUNT_SID, AUTH_TOKEN) as twilio:
+        settings = Settings(
+            REDIS_URL=cluster_url, REDIS_CLUSTER=True, DOST_DATA_DIR=tmp_path,
+            PUBLIC_BASE_URL=PUBLIC_BASE, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE=twilio.url,
+            TWILIO_SMS_NUMBER="+15005550006", DOST_INPROCESS_WORKER=False,
+        )  # fmt: skip
+        try:
+            booking = await store.book(calendar.slot_at("baki-1", SERVICE, MONDAY_10), phone=phone,
+                                       request_id="cluster-jobs", channel="api")  # fmt: skip
+            reminder = job_id(booking.code, booking.start, 2)
+            assert await arq.zscore(QUEUE, reminder) is not None
+            await arq.zadd(QUEUE, {reminder: 1})  # due now (arq's clock is the process's)
+            message = Outbound(text="Sabah saat 10:00 sizi gözləyirik")
+            assert await enqueue_delivery(client, arq, "cluster-notice", message,
+                                          addresses=[("sms", other)])  # fmt: skip
+            assert not await enqueue_delivery(client, arq, "cluster-notice", message,
+                                              addresses=[("sms", other)])  # fmt: skip
+            assert await queued_jobs(client) == 2
+
+            clock.set(booking.start - timedelta(hours=2))
+            worker = build_worker(cluster_url, clock=clock, senders=senders_factory(settings),
+                                  handle_signals=False, burst=True, cluster=True)  # fmt: skip
+            try:
+                await worker.async_run()
+            finally:
+                await worker.close()
+            assert worker.jobs_complete == 3 and worker.jobs_failed == 0
+            assert worker.jobs_retried == 0
+
+            key = reminder_key(booking.code, booking.start, 2)
+            for jid in (reminder, delivery.job_id(key), delivery.job_id("cluster-notice")):
+                done = await Job(jid, arq, _queue_name=QUEUE).result_info()
+                assert done is not None and done.success and done.job_try == 1, jid
+            texts = [(m["To"], m["Body"]) for m in twilio.messages]
+            assert len(texts) == 2
+            assert [b for to, b in texts if to == phone and booking.code in b] != []
+            assert [b for to, b in texts if to == other] == [message.text]
+            for sent in (key, "cluster-notice"):
+                status = await delivery_status(client, sent)
+                assert status.status == "delivered" and len(status.attempts) == 1
+            assert await queued_jobs(client) == 0
+            arq_keys = [k async for k in client.scan_iter(match="arq:*")]
+            assert arq_keys != []
+            assert {client.keyslot(k) for k in arq_keys} == {client.keyslot(QUEUE)}
+            # arq reached that slot's owner, which is not the node the URL names.
+            owner, seed = client.get_node_from_key(QUEUE), ("127.0.0.1", _port(cluster_url))
+            assert owner.port != seed[1]
+            assert await owner_of_jobs_slot([seed]) == (owner.host, owner.port)
+        finally:
+            await arq.aclose()
+            await client.aclose()
+
+
+def test_the_service_on_a_cluster_reports_its_queue(cluster_url: str, data_dir: Path) -> None:
+    """`dost serve`'s app with REDIS_CLUSTER on: it starts, queues a job through arq on the
+    cluster, and /healthz reads the queue's depth there."""
+    from fastapi.testclient import TestClient
+
+    from dost.app import create_app
+
+    settings = Settings(REDIS_URL=cluster_url, REDIS_CLUSTER=True, DOST_DATA_DIR=data_dir,
+                        DOST_INPROCESS_WORKER=False)  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/healthz").json()["queued_jobs"]
+        state = client.app.state
+        queued = client.portal.call(partial(
+            enqueue_delivery, state.redis, state.arq, "cluster-health", Outbound(text="Salam"),
+            addresses=[("sms", "+994507778899")],
+        ))  # fmt: skip
+        health = client.get("/healthz")
+    assert queued and health.status_code == 200
+    assert health.json()["redis"] == "ok" and health.json()["queued_jobs"] == before + 1

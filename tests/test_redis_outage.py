@@ -172,9 +172,10 @@ def _slots(client: httpx.Client, headers: dict, days: int = 12) -> list[str]:
 def test_redis_killed_under_load_loses_nothing_and_the_service_recovers(
     killable: RedisProcess, tmp_path: Path, nlu_cache: Path, nlu
 ) -> None:
-    from arq.connections import ArqRedis
     from arq.jobs import Job, JobStatus
 
+    from bot.jobs_keys import QUEUE, tagged
+    from bot.jobs_redis import arq_pool
     from bot.reminders import JOB, job_id
     from tests.live_server import serve_in_thread
 
@@ -218,10 +219,10 @@ def test_redis_killed_under_load_loses_nothing_and_the_service_recovers(
             "request_id": "outage-probe"}).json()  # fmt: skip
 
         async def enqueue_probe() -> None:
-            arq = ArqRedis.from_url(killable.url)
+            arq = arq_pool(killable.url)
             await arq.enqueue_job(
                 JOB, first["code"], first["start"], None,
-                _job_id="outage-probe", _defer_by=timedelta(seconds=3),
+                _job_id=tagged("outage-probe"), _defer_by=timedelta(seconds=3),
             )  # fmt: skip
             await arq.aclose()
 
@@ -266,7 +267,7 @@ def test_redis_killed_under_load_loses_nothing_and_the_service_recovers(
         assert missing == []
 
         async def queued_and_probe() -> tuple[list[str], JobStatus, object]:
-            arq = ArqRedis.from_url(killable.url)
+            arq = arq_pool(killable.url)
             try:
                 now = datetime.now(UTC)
                 lost = []
@@ -275,9 +276,9 @@ def test_redis_killed_under_load_loses_nothing_and_the_service_recovers(
                     for hours in settings.reminder_offsets:
                         if begins - timedelta(hours=hours) > now + timedelta(minutes=1):
                             jid = job_id(code, begins, hours)
-                            if await arq.zscore("arq:queue", jid) is None:
+                            if await arq.zscore(QUEUE, jid) is None:
                                 lost.append(jid)
-                probe = Job("outage-probe", arq)
+                probe = Job(tagged("outage-probe"), arq, _queue_name=QUEUE)
                 result = await probe.result(timeout=30)
                 return lost, await probe.status(), result
             finally:

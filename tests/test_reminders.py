@@ -12,21 +12,30 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from arq.constants import default_queue_name
+from arq.connections import ArqRedis
 
 from bot import delivery
 from bot.booking.slots import SlotCalendar
 from bot.clock import BAKU, SYSTEM_CLOCK, FrozenClock
 from bot.delivery import delivery_status
+from bot.jobs_keys import OLD_QUEUE, QUEUE
+from bot.jobs_redis import arq_pool
 from bot.people import People, Proof
 from bot.push import Push
 from bot.redis_conn import connect
-from bot.reminders import Reminders, RemindingBookingStore, job_id, send_booking_reminder
-from bot.worker import arq_pool, build_worker
+from bot.reminders import (
+    JOB,
+    Reminders,
+    RemindingBookingStore,
+    job_id,
+    reminder_key,
+    send_booking_reminder,
+)
+from bot.worker import build_worker
 from channels.web_push import WebSender
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
-from tests.jobs import ProcessClock
+from tests.jobs import ProcessClock, run_due_jobs
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BAKU)  # a Friday
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BAKU)
@@ -53,7 +62,7 @@ async def parts(redis_url: str, clock: ProcessClock):
 
 
 async def queued(arq) -> dict[str, datetime]:
-    entries = await arq.zrange(default_queue_name, 0, -1, withscores=True)
+    entries = await arq.zrange(QUEUE, 0, -1, withscores=True)
     return {k.decode(): datetime.fromtimestamp(s / 1000, BAKU) for k, s in entries}
 
 
@@ -114,7 +123,7 @@ async def test_a_clock_behind_arqs_still_queues_valid_jobs(redis_url: str) -> No
         day = store.calendar.open_days("baki-1", clock.now().date() + timedelta(days=1))[0]
         start = datetime.combine(day, MONDAY_10.timetz())
         booking = await book(store, start=start)
-        entries = dict(await arq.zrange(default_queue_name, 0, -1, withscores=True))
+        entries = dict(await arq.zrange(QUEUE, 0, -1, withscores=True))
         for hours in (24, 2):
             delay = start - timedelta(hours=hours) - clock.now()
             score = entries[job_id(booking.code, start, hours).encode()] / 1000
@@ -132,8 +141,8 @@ async def test_a_due_reminder_runs_in_a_real_worker(parts, clock, redis_url: str
     store, arq, redis = parts
     booking = await book(store)
     # Make the 2-hour reminder due now, then let a burst worker drain the queue.
-    await arq.zadd(default_queue_name, {job_id(booking.code, MONDAY_10, 2): 1})
-    await arq.zrem(default_queue_name, job_id(booking.code, MONDAY_10, 24))
+    await arq.zadd(QUEUE, {job_id(booking.code, MONDAY_10, 2): 1})
+    await arq.zrem(QUEUE, job_id(booking.code, MONDAY_10, 24))
     worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True,
                           senders=lambda r: delivery.Senders([WebSender(Push(r))]))  # fmt: skip
     async with Push(redis).subscribe("web:abc") as page:
@@ -143,7 +152,7 @@ async def test_a_due_reminder_runs_in_a_real_worker(parts, clock, redis_url: str
     assert message is not None and message["from"] == "assistant"
     assert "1 saylı Bakı DOST Mərkəzində" in message["text"] and booking.code in message["text"]
     assert "23 noyabr 2026" in message["text"] and "10:00" in message["text"]
-    status = await delivery_status(redis, job_id(booking.code, MONDAY_10, 2))
+    status = await delivery_status(redis, reminder_key(booking.code, MONDAY_10, 2))
     assert status.status == "delivered" and status.channel == "web"
     assert [a["at"] for a in status.attempts] == [clock.now().astimezone(UTC).isoformat()]
 
@@ -160,13 +169,13 @@ async def test_a_reminder_for_a_cancelled_booking_says_nothing(parts, clock) -> 
 async def test_a_late_reminder_for_a_booking_that_has_begun_says_nothing(parts, clock) -> None:
     store, arq, redis = parts
     booking = await book(store)
-    await arq.delete(default_queue_name)
+    await arq.delete(QUEUE)
     ctx = {"bookings": store, "redis": redis, "arq": arq, "clock": clock}
     clock.set(MONDAY_10 + timedelta(minutes=5))  # the worker was down until after the start
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "skipped"
     clock.set(MONDAY_10 - timedelta(hours=2))
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "queued"
-    assert list(await queued(arq)) == [delivery.job_id(job_id(booking.code, MONDAY_10, 2))]
+    assert list(await queued(arq)) == [delivery.job_id(reminder_key(booking.code, MONDAY_10, 2))]
     # The reminder job retried: still one delivery.
     assert await send_booking_reminder(ctx, booking.code, MONDAY_10.isoformat(), 2) == "queued"
     assert len(await queued(arq)) == 1
@@ -191,3 +200,42 @@ async def test_promised_reminders(parts, clock) -> None:
         await Reminders(arq, [24, 2], clock, people=people, channels={"web"}).promised(booking)
         == []
     )  # no SMS sender configured
+
+
+async def test_jobs_queued_before_the_hash_tag_move_over_and_run(parts, clock, redis_url) -> None:
+    """Reminders queued by a version without the jobs' hash tag (`arq:queue`, untagged ids) are
+    moved to the tagged queue when a worker starts, keeping their due times, and run."""
+    store, arq, redis = parts
+    calendar = store.calendar
+    booking = await RemindingBookingStore(
+        redis, calendar, reminders=Reminders(arq, [], clock)
+    ).book(calendar.slot_at("baki-1", SERVICE, MONDAY_10), phone="+994501112233",
+           request_id="old", conversation="web:abc")  # fmt: skip
+    old = ArqRedis.from_url(redis_url)  # as the old version queued them
+    try:
+        for hours, defer in ((24, timedelta(days=1)), (2, None)):
+            await old.enqueue_job(JOB, booking.code, booking.start.isoformat(), hours,
+                                  _job_id=reminder_key(booking.code, MONDAY_10, hours),
+                                  _defer_by=defer)  # fmt: skip
+        [(_, later)] = await old.zrange(OLD_QUEUE, 1, 1, withscores=True)
+
+        def senders(r):
+            return delivery.Senders([WebSender(Push(r))])
+
+        # A worker starts (and moves the old jobs), runs the due reminder; then its delivery.
+        worker = build_worker(redis_url, clock=clock, handle_signals=False, burst=True,
+                              max_burst_jobs=1, senders=senders)  # fmt: skip
+        async with Push(redis).subscribe("web:abc") as page:
+            await worker.async_run()
+            await worker.close()
+            assert await run_due_jobs(redis_url, arq, clock, senders) == 1
+            message = await page.next(timeout=5)
+        assert message is not None and booking.code in message["text"]
+        assert await old.zcard(OLD_QUEUE) == 0 and await old.keys("arq:job:reminder:*") == []
+        assert await queued(arq) == {
+            job_id(booking.code, MONDAY_10, 24): datetime.fromtimestamp(later / 1000, BAKU)
+        }
+        status = await delivery_status(redis, reminder_key(booking.code, MONDAY_10, 2))
+        assert status is not None and status.status == "delivered"
+    finally:
+        await old.aclose()

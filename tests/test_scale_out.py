@@ -8,16 +8,17 @@ import asyncio
 
 import pytest
 import time_machine
-from arq.constants import default_queue_name
 
 from bot import delivery
 from bot.delivery import delivery_status
 from bot.engine import Engine
+from bot.jobs_keys import QUEUE
+from bot.jobs_redis import arq_pool
 from bot.messages import Inbound
 from bot.push import Push
 from bot.redis_conn import connect
-from bot.reminders import job_id
-from bot.worker import arq_pool, build_worker
+from bot.reminders import job_id, reminder_key
+from bot.worker import build_worker
 from channels.web_push import WebSender
 from knowledge.centers import default_centers
 from knowledge.store import default_passports
@@ -72,8 +73,8 @@ async def test_a_reminder_is_queued_once_and_sent_once(redis_url: str, process_c
         booking = await book(stores[0])
         await stores[1].reminders.schedule(booking)  # the other process schedules it again
         assert len(await queued(arq[0])) == 2  # 24 h and 2 h before: once each
-        await arq[0].zadd(default_queue_name, {job_id(booking.code, MONDAY_10, 2): 1})  # due
-        await arq[0].zrem(default_queue_name, job_id(booking.code, MONDAY_10, 24))
+        await arq[0].zadd(QUEUE, {job_id(booking.code, MONDAY_10, 2): 1})  # due
+        await arq[0].zrem(QUEUE, job_id(booking.code, MONDAY_10, 24))
         workers = [
             build_worker(redis_url, clock=process_clock, handle_signals=False, burst=True,
                          senders=lambda r: delivery.Senders([WebSender(Push(r))]))
@@ -86,7 +87,7 @@ async def test_a_reminder_is_queued_once_and_sent_once(redis_url: str, process_c
             message = await page.next(timeout=5)
             assert message is not None and booking.code in message["text"]
             assert await page.next(timeout=0.5) is None  # not a second time
-        status = await delivery_status(redis[0], job_id(booking.code, MONDAY_10, 2))
+        status = await delivery_status(redis[0], reminder_key(booking.code, MONDAY_10, 2))
         assert status.status == "delivered" and len(status.attempts) == 1
     finally:
         for client in (*arq, *redis):

@@ -333,10 +333,10 @@ async def test_a_blocked_chat_is_marked_unreachable(emulator, redis) -> None:
 async def test_a_booking_reminder_is_delivered(channel, emulator, engine, redis, redis_url) -> None:
     """A booking made on Telegram with the person's own contact: its reminder job, run by a
     real worker, reaches the chat through Delivery."""
-    from arq.constants import default_queue_name
-
+    from bot.jobs_keys import QUEUE
+    from bot.jobs_redis import arq_pool
     from bot.reminders import send_booking_reminder
-    from bot.worker import arq_pool, build_worker
+    from bot.worker import build_worker
     from dost.senders import senders_factory
 
     await feed(
@@ -367,7 +367,7 @@ async def test_a_booking_reminder_is_delivered(channel, emulator, engine, redis,
         assert await send_booking_reminder(ctx, booking.code, booking.start.isoformat(), 2) == (
             "queued"
         )
-        assert await arq.zcard(default_queue_name) == 1
+        assert await arq.zcard(QUEUE) == 1
         settings = Settings(TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_API_BASE=emulator.base_url)
         worker = build_worker(redis_url, senders=senders_factory(settings),
                               handle_signals=False, burst=True)  # fmt: skip

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from arq import Retry
 
 from bot.apikeys import by_digest
+from bot.jobs_keys import tagged
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def verify(secret: str, header: str, body: bytes) -> bool:
 
 
 def job_id(notice_id: str, sequence: int) -> str:
-    return f"notice-callback:{notice_id}:{sequence}"
+    return tagged(f"notice-callback:{notice_id}:{sequence}")
 
 
 async def queue_callbacks(arq: ArqRedis, key_digest: str, payloads: list[dict[str, Any]]) -> None:

@@ -30,6 +30,7 @@ from bot.clock import SYSTEM_CLOCK, Clock
 from bot.delivery import DeliveryStatus, delivery_attempts_key, delivery_status
 from bot.messages import Outbound
 from bot.notices.texts import NoticeText
+from bot.redis_conn import together
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -132,7 +133,7 @@ class Notifications:
         return await self.redis.hgetall(_key(notice_id, "state"))
 
     async def set_state(self, notice_id: str, **fields: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.hset(_key(notice_id, "state"), mapping={**fields, "updated_at": self._now()})
             pipe.expire(_key(notice_id, "state"), TTL_SECONDS)
             await pipe.execute()
@@ -151,7 +152,7 @@ class Notifications:
     async def add_history(self, notice_id: str, *entries: dict[str, Any]) -> None:
         if not entries:
             return
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.rpush(_key(notice_id, "history"),
                        *(json.dumps(e, ensure_ascii=False) for e in entries))  # fmt: skip
             pipe.expire(_key(notice_id, "history"), TTL_SECONDS)
@@ -183,7 +184,7 @@ class Notifications:
     async def await_read(self, notice_id: str, channel: str, address: str) -> None:
         """The notice reached this address and waits for "Aldım" there."""
         at = self.clock.now().timestamp()
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             pipe.zadd(_awaiting(channel, address), {notice_id: at})
             pipe.expire(_awaiting(channel, address), TTL_SECONDS)
             await pipe.execute()
@@ -220,7 +221,7 @@ class Notifications:
              "at": notification.created_at.isoformat()},
             ensure_ascii=False,
         )  # fmt: skip
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with together(self.redis) as pipe:
             for subject in subjects:
                 pipe.hset(_facts(subject), kind, fact)
                 pipe.expire(_facts(subject), FACTS_TTL_SECONDS)

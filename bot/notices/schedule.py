@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
+from bot.jobs_keys import tagged
+from bot.redis_conn import together
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -27,7 +29,7 @@ RELEASE_KEY = "dost:notice:release:"
 
 
 def job_id(notice_id: str, phase: int) -> str:
-    return f"notice:{notice_id}:{phase}"
+    return tagged(f"notice:{notice_id}:{phase}")
 
 
 async def schedule(
@@ -60,7 +62,7 @@ async def release_time(
 ) -> datetime:
     """This notice's moment after a quiet window that ends at `end`."""
     key = f"{RELEASE_KEY}{'priority' if priority else 'bulk'}:{int(end.timestamp())}"
-    async with redis.pipeline(transaction=True) as pipe:
+    async with together(redis) as pipe:
         pipe.incr(key)
         pipe.expire(key, 2 * 24 * 3600)
         place, _ = await pipe.execute()

@@ -31,17 +31,19 @@ def import_file(path: str, owner: str) -> int:
 
 async def _import(url: str, text: str, owner: str):
     from bot import apikeys
+    from bot.jobs_redis import arq_pool
     from bot.notices.intake import Intake
     from bot.notices.policy import NoticeConfig
-    from bot.worker import arq_pool
     from dost.api_events import import_rows
     from knowledge.store import default_passports
 
-    redis, arq = connect(url), arq_pool(url)
+    settings = get_settings()
+    redis = connect(url, cluster=settings.redis_cluster)
+    arq = arq_pool(url, cluster=settings.redis_cluster)
     try:
         key = await apikeys.by_name(redis, owner) or apikeys.ApiKey(f"cli:{owner}", owner)
         services = {pid: p.display_name for pid, p in default_passports().items()}
-        intake = Intake(redis, arq, services, NoticeConfig.from_settings(get_settings()))
+        intake = Intake(redis, arq, services, NoticeConfig.from_settings(settings))
         return await import_rows(redis, intake, key, text)
     finally:
         await arq.aclose()

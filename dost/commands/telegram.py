@@ -53,18 +53,19 @@ def poll() -> int:
 
 async def _poll(url: str, settings: Settings) -> None:
     from bot.engine import build_engine
+    from bot.jobs_redis import arq_pool
     from bot.notices.ack import Acknowledgements
     from bot.notices.policy import NoticeConfig
     from bot.people import People
     from bot.reminders import Reminders
-    from bot.worker import arq_pool, build_worker
+    from bot.worker import build_worker
     from channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
     from dost.interop import configured_nlu
     from dost.senders import sender_channels, senders_factory
     from dost.sms import build_send_sms
 
-    redis = connect(url)
-    arq = arq_pool(url)
+    redis = connect(url, cluster=settings.redis_cluster)
+    arq = arq_pool(url, cluster=settings.redis_cluster)
     reminders = Reminders(
         arq, settings.reminder_offsets, people=People(redis), channels=sender_channels(settings)
     )
@@ -79,6 +80,7 @@ async def _poll(url: str, settings: Settings) -> None:
             senders=senders_factory(settings),
             handle_signals=False,
             notices=NoticeConfig.from_settings(settings),
+            cluster=settings.redis_cluster,
         )
         if settings.inprocess_worker
         else None

@@ -29,6 +29,7 @@ def run() -> int:
                 notices=NoticeConfig.from_settings(settings),
                 freeze_gc=True,
                 handle_signals=False,
+                cluster=settings.redis_cluster,
             )
         )
         asyncio.run(supervisor.run())

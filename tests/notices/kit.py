@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from bot import apikeys
 from bot.clock import BAKU
 from bot.config import Settings
+from bot.jobs_redis import arq_pool
 from bot.notices.policy import NoticeConfig
 from bot.people import People, Proof
-from bot.worker import arq_pool
 from dost.senders import senders_factory
 from tests.jobs import ProcessClock, run_due_jobs
 from tests.telegram_emulator import BotAPIEmulator

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from arq.constants import default_queue_name
-
 from bot.clock import BAKU
+from bot.jobs_keys import QUEUE, untagged
 from bot.notices.policy import NoticeConfig
 from bot.notices.schedule import job_id
 from bot.quiet_hours import QuietHours
@@ -167,8 +166,8 @@ def test_a_notice_past_valid_until_is_never_sent(back: BackOffice, emulator, twi
 def test_decisions_take_the_priority_lane(back: BackOffice, redis_url: str) -> None:
     bulk = [back.send(monitoring(f"+99450111221{i}"))[0] for i in range(3)]
     [urgent] = back.send(decision("+994501112299"))
-    queue = back.client.portal.call(back.redis.zrange, default_queue_name, 0, -1)
-    order = [j for j in queue if j.startswith("notice:")]
+    queue = back.client.portal.call(back.redis.zrange, QUEUE, 0, -1)
+    order = [j for j in queue if untagged(j).startswith("notice:")]
     # Queued last, due at the same moment as the others: it runs first.
     assert order[0] == job_id(urgent, 0)
     assert sorted(order[1:]) == sorted(job_id(b, 0) for b in bulk)
@@ -194,7 +193,7 @@ def test_a_moved_commission_is_a_change_and_the_old_reminder_expires(
     [_, first_reminder] = back.send(commission())
     back.run()
     [moved, moved_reminder] = back.send(commission(date="2026-11-30", time="11:30"))
-    assert back.client.portal.call(back.redis.zscore, default_queue_name, job_id(moved, 0)) < (
+    assert back.client.portal.call(back.redis.zscore, QUEUE, job_id(moved, 0)) < (
         NOW.timestamp() * 1000
     )  # the priority lane
     back.run(until=datetime(2026, 11, 29, 12, 0, tzinfo=BAKU))

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 import redis as sync_redis
-from arq.constants import default_queue_name, in_progress_key_prefix
+from arq.constants import in_progress_key_prefix
 
+from bot.jobs_keys import QUEUE
 from bot.notices.records import delivery_key
 from bot.notices.schedule import job_id
 from tests.notices.kit import CHAT, NOW, BackOffice, decision, results, sms_to, texts
@@ -108,7 +109,7 @@ def test_a_worker_killed_during_backoff_sends_once_when_retried(
     job = job_id(notice, 0)
 
     def waiting_for_retry() -> bool:
-        score = client.zscore(default_queue_name, job)
+        score = client.zscore(QUEUE, job)
         return (
             score is not None
             and score / 1000 > NOW.timestamp() + 10  # re-queued for later (the backoff)
