@@ -1,4 +1,5 @@
-"""Masking of personal data (FIN, phone numbers) before anything is logged."""
+"""Masking of personal data (FIN, phone numbers), and of the Telegram bot's token that Bot API
+URLs carry, before anything is logged."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ SAFE_KEYS = frozenset({"timestamp", "level", "logger"})
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+|00)?(?:994[\s\-().]*)?0?\d{2}[\s\-().]*\d{3}[\s\-.]*\d{2}[\s\-.]*\d{2}\b"
 )
+
+# Bot API URLs hold the token (".../bot123456:AA…/sendMessage"), and HTTP clients log URLs.
+_BOT_TOKEN = re.compile(r"(?<!\d)\d{5,16}:[A-Za-z0-9_-]{30,}")
 
 
 def mask_phone(match: re.Match[str]) -> str:
@@ -37,6 +41,7 @@ def mask_pii(text: str) -> str:
 
 
 def _mask_plain(text: str) -> str:
+    text = _BOT_TOKEN.sub("<bot-token>", text)
     text = _PHONE.sub(mask_phone, text)
     return _FIN.sub("*******", text)
 

@@ -86,6 +86,13 @@ def test_personal_data_is_masked() -> None:
     assert mask_pii("Salam, 2026-cı il") == "Salam, 2026-cı il"
 
 
+def test_bot_token_in_a_bot_api_url_is_masked() -> None:
+    url = (
+        "POST https://api.telegram.org/bot123456789:AAHk3v_Zq-9xYtr5Lm2Pq8sWv7Bn4Cd6EfG/sendMessage"
+    )
+    assert mask_pii(url) == "POST https://api.telegram.org/bot<bot-token>/sendMessage"
+
+
 def test_nothing_reads_the_shared_folder_beside_the_repository() -> None:
     """A newcomer's clone has no shared/ folder beside it: the project reads its own copies."""
     repo = Path(__file__).resolve().parents[1]
