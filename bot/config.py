@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")
     rasa_timeout_seconds: float = Field(default=2.0, validation_alias="RASA_TIMEOUT")
     rasa_token: str | None = Field(default=None, validation_alias="RASA_TOKEN")  # its --auth-token
+    # The secret Rasa sends the action server (endpoints.yml's `token`): without it, anyone who
+    # reaches `dost rasa-actions` could act for a proven sender.
+    rasa_actions_token: str | None = Field(default=None, validation_alias="DOST_RASA_ACTIONS_TOKEN")
 
     # How long a conversation's state and transcript live without activity.
     conversation_ttl_seconds: int = Field(

@@ -39,6 +39,7 @@ from tests.rasa_fake import FakeRasa  # noqa: E402
 
 SERVICE = "02-04-10-00"
 SENDER = "rasa-user-7"
+TOKEN = "rasa-actions-test-token"  # DOST_RASA_ACTIONS_TOKEN, as endpoints.yml gives it to Rasa
 PHONE = "+994501234567"
 
 
@@ -91,7 +92,7 @@ def action_server(module_settings: Settings, sms: list) -> Iterator[str]:
         return True
 
     port = _free_port()
-    app = build_app(Core(module_settings, FrozenClock(STORY_NOW), send_sms=send_sms))
+    app = build_app(Core(module_settings, FrozenClock(STORY_NOW), send_sms=send_sms), TOKEN)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )
@@ -146,13 +147,13 @@ def action_call(action: str, text: str, intent: str, slots: dict[str, Any]) -> d
 
 
 def post(server: str, call: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(f"{server}/webhook", json=call, timeout=30)
+    response = httpx.post(f"{server}/webhook", params={"token": TOKEN}, json=call, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_it_serves_exactly_the_actions_the_export_declares(server: str) -> None:
-    listed = httpx.get(f"{server}/actions", timeout=30).json()
+    listed = httpx.get(f"{server}/actions", params={"token": TOKEN}, timeout=30).json()
     assert sorted(a["name"] for a in listed) == sorted(ACTIONS)
 
 
@@ -200,9 +201,21 @@ def test_without_a_service_it_asks_which(server: str) -> None:
 
 def test_an_unknown_action_is_rasas_404(server: str) -> None:
     response = httpx.post(
-        f"{server}/webhook", json=action_call("action_nope", "x", "greet", {}), timeout=30
+        f"{server}/webhook",
+        params={"token": TOKEN},
+        json=action_call("action_nope", "x", "greet", {}),
+        timeout=30,
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("params", [{}, {"token": "guessed"}, {"token": TOKEN + "x"}])
+def test_a_request_without_rasas_token_is_refused(server: str, params: dict) -> None:
+    """Only Rasa, which sends endpoints.yml's token, may run actions; a health probe may look."""
+    call = action_call("action_lookup_booking", "növbəm", "booking_lookup", {})
+    assert httpx.post(f"{server}/webhook", params=params, json=call, timeout=30).status_code == 401
+    assert httpx.get(f"{server}/actions", params=params, timeout=30).status_code == 401
+    assert httpx.get(f"{server}/health", timeout=30).status_code == 200
 
 
 async def test_booking_needs_a_proven_number_then_books(

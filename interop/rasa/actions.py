@@ -18,9 +18,12 @@ The core services are created on the first call, in the server's own event loop.
 
 from __future__ import annotations
 
+import hmac
 import re
+import sys
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import parse_qs
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.endpoint import create_app
@@ -313,9 +316,33 @@ def executor(core: Core) -> ActionExecutor:
     return found
 
 
-def build_app(core: Core) -> Any:
-    """The action server: rasa-sdk's own Sanic app (POST /webhook, GET /actions, /health)."""
-    return create_app(executor(core), cors_origins=None)
+def build_app(core: Core, token: str) -> Any:
+    """The action server: rasa-sdk's own Sanic app (POST /webhook, GET /actions, /health),
+    answering only requests that carry `token` (see `RequireToken`)."""
+    return RequireToken(create_app(executor(core), cors_origins=None), token)
+
+
+class RequireToken:
+    """401 for a request without the shared secret. Rasa sends its endpoints.yml `token` as the
+    `token` query parameter (rasa-sdk itself checks nothing); /health stays open for probes."""
+
+    OPEN_PATHS = frozenset({"/health"})
+
+    def __init__(self, app: Any, token: str) -> None:
+        if not token:
+            raise ValueError("the action server needs a token (DOST_RASA_ACTIONS_TOKEN)")
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.OPEN_PATHS:
+            given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])
+            if not hmac.compare_digest(given[0].encode("latin-1", "replace"), self.token):
+                await send({"type": "http.response.start", "status": 401,
+                            "headers": [(b"content-type", b"text/plain")]})  # fmt: skip
+                await send({"type": "http.response.body", "body": b"a valid token is required"})
+                return
+        await self.app(scope, receive, send)
 
 
 def serve(host: str, port: int) -> int:
@@ -328,6 +355,10 @@ def serve(host: str, port: int) -> int:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    app = build_app(Core(settings, send_sms=build_send_sms(settings)))
+    if not settings.rasa_actions_token:
+        print("set DOST_RASA_ACTIONS_TOKEN (and the same `token` in Rasa's endpoints.yml): "
+              "see docs/rasa.md", file=sys.stderr)  # fmt: skip
+        return 1
+    app = build_app(Core(settings, send_sms=build_send_sms(settings)), settings.rasa_actions_token)
     uvicorn.run(app, host=host, port=port, log_config=None)
     return 0

@@ -235,7 +235,9 @@ def config() -> dict[str, Any]:
 
 
 def endpoints(action_server_url: str) -> dict[str, Any]:
-    return {"action_endpoint": {"url": action_server_url}}
+    # Rasa reads `${VAR}` from its environment and sends the token as `?token=`: the action
+    # server refuses requests without it (interop/rasa/actions.py RequireToken).
+    return {"action_endpoint": {"url": action_server_url, "token": "${DOST_RASA_ACTIONS_TOKEN}"}}
 
 
 def credentials() -> dict[str, Any]:
