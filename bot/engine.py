@@ -165,11 +165,9 @@ class Engine:
             async with self.store.turn(conversation, limits, self._reads(conversation)) as current:
                 state = current.state
                 tapped = state.choices.get(inbound.choice or "", inbound.choice)  # its title
-                said = (
-                    inbound.text
-                    if inbound.text is not None
-                    else (f"[{tapped or inbound.command or 'contact'}]")
-                )
+                said = inbound.text
+                if said is None:  # a tapped choice, a command or a shared contact
+                    said = f"[{tapped or inbound.command or 'contact'}]"
                 await self.store.record(conversation, "user", said, channel=inbound.channel)
                 if self.relay is not None:
                     with speaking(state.language):

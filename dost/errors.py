@@ -26,6 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.catalog import t
 from bot.privacy import mask_pii
 from bot.text_safety import clean_text
+from channels.twilio.twiml_http import TWIML_TYPE
 
 log = logging.getLogger("dost.errors")
 
@@ -73,11 +74,11 @@ async def redis_unavailable(request: Request, exc: Exception) -> Response:
         # "application error".
         from channels.twilio.outage import voice_apology
 
-        return Response(voice_apology(), media_type="application/xml", headers=headers)
+        return Response(voice_apology(), media_type=TWIML_TYPE, headers=headers)
     if path.startswith(MESSAGING_PREFIX) and not path.endswith("/status"):
         from channels.twilio.outage import message_apology
 
-        return Response(message_apology(), media_type="application/xml", headers=headers)
+        return Response(message_apology(), media_type=TWIML_TYPE, headers=headers)
     return JSONResponse({"detail": t("technical_problem")}, status_code=503, headers=headers)
 
 

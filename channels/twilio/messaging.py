@@ -54,6 +54,7 @@ from bot.simulated import is_simulated
 from channels.twilio import menu
 from channels.twilio.security import Signatures, public_origin
 from channels.twilio.texts import tx, words
+from channels.twilio.twiml_http import TWIML_TYPE
 from nlu.normalize import fold
 
 if TYPE_CHECKING:
@@ -64,7 +65,6 @@ log = get_logger("dost.twilio.messaging")
 NAMESPACE = "twilio"
 REPLY_TTL_SECONDS = 24 * 3600
 WHATSAPP_WINDOW_SECONDS = 24 * 3600
-TWIML_TYPE = "application/xml"
 # Twilio error codes that mean the number itself cannot take messages from us.
 ADDRESS_GONE_CODES = {
     21211,  # invalid "To" number

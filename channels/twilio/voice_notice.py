@@ -32,6 +32,7 @@ from bot.simulated import is_simulated
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.messaging import SENDING_ERRORS, Messenger, failed_send
 from channels.twilio.security import Signatures
+from channels.twilio.twiml_http import twiml_response
 from channels.twilio.voice_speech import speakable
 from channels.twilio.voice_twiml import SAY_FALLBACK_LANGUAGE
 
@@ -48,7 +49,6 @@ CALL_TTL_SECONDS = 3 * 24 * 3600
 KEY_TIMEOUT_SECONDS = 5
 PATH = "/webhooks/twilio/voice/notice"
 ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
-TWIML_TYPE = "application/xml"
 
 
 def _record(token: str) -> str:
@@ -138,7 +138,7 @@ def notice_call_router(
         return params, token, record
 
     def twiml(body: str) -> Response:
-        return Response(body, media_type=TWIML_TYPE, headers={"Cache-Control": "no-store"})
+        return twiml_response(body)
 
     async def heard(request: Request, token: str, record: dict[str, Any]) -> None:
         store = ChannelState(redis_getter(request), NAMESPACE)

@@ -32,6 +32,7 @@ from channels.twilio import voice_twiml
 from channels.twilio.audio import AudioPrompts
 from channels.twilio.security import Signatures, public_origin
 from channels.twilio.texts import tx
+from channels.twilio.twiml_http import twiml_response
 from channels.twilio.voice import is_number
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 log = get_logger("dost.twilio.queue")
 
-TWIML_TYPE = "application/xml"
 PREFIX = "/webhooks/twilio/voice/queue"
 CALLBACK_KEY = "1"
 KEY_TIMEOUT_SECONDS = 5
@@ -272,7 +272,7 @@ def queue_router(
             body = str(VoiceResponse().leave())
         else:
             body = await step(desk, params, base)
-        return Response(body, media_type=TWIML_TYPE, headers={"Cache-Control": "no-store"})
+        return twiml_response(body)
 
     @router.post("/wait")
     async def wait(request: Request) -> Response:

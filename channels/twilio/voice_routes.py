@@ -16,13 +16,13 @@ from fastapi.responses import Response
 
 from bot.messages import ChatEngine
 from channels.twilio.security import Signatures, public_origin
+from channels.twilio.twiml_http import twiml_response
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from channels.twilio.voice import VoiceChannel
 
-TWIML_TYPE = "application/xml"
 
 EngineGetter = Callable[[Request], ChatEngine]
 RedisGetter = Callable[[Request], "aioredis.Redis"]
@@ -48,7 +48,7 @@ def voice_router(
         params = await signatures.verify(request, public_base_url)
         base = public_origin(request, public_base_url)
         body = await step(redis_getter(request), engine_getter(request), params, base=base)
-        return Response(body, media_type=TWIML_TYPE, headers={"Cache-Control": "no-store"})
+        return twiml_response(body)
 
     @router.post("")
     async def incoming(request: Request) -> Response:
